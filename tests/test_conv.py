@@ -1,0 +1,150 @@
+"""Convolution: naive and im2col paths against independent oracles."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from scipy.signal import correlate
+from strategies import conv_cases
+
+from convkit import eval_numerical_gradient_array, rel_error
+from convref import (
+    conv_backward_im2col,
+    conv_backward_naive,
+    conv_forward_im2col,
+    conv_forward_naive,
+)
+
+PATHS = [
+    pytest.param(conv_forward_naive, conv_backward_naive, id="naive"),
+    pytest.param(conv_forward_im2col, conv_backward_im2col, id="im2col"),
+]
+
+
+def scipy_conv(x, w, b, stride, pad, dilation=1):
+    """Oracle: SciPy's valid cross-correlation per (n, f, c), summed over c, then strided."""
+    F, C, HH, WW = w.shape
+    wd = np.zeros((F, C, dilation * (HH - 1) + 1, dilation * (WW - 1) + 1))
+    wd[:, :, ::dilation, ::dilation] = w  # dilation = zeros between taps
+    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = []
+    for n in range(x.shape[0]):
+        maps = []
+        for f in range(F):
+            full = sum(correlate(xpad[n, c], wd[f, c], mode="valid") for c in range(C))
+            maps.append(full[::stride, ::stride] + b[f])
+        out.append(maps)
+    return np.array(out)
+
+
+@pytest.mark.parametrize(("forward", "backward"), PATHS)
+@pytest.mark.parametrize(
+    ("param", "hw"),
+    [
+        ({"stride": 1, "pad": 0}, (10, 13)),
+        ({"stride": 2, "pad": 1}, (11, 12)),
+        ({"stride": 1, "pad": 2, "dilation": 2}, (9, 6)),
+        ({"stride": 3, "pad": 1, "dilation": 3}, (11, 11)),
+    ],
+)
+def test_forward_matches_scipy(forward, backward, param, hw):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, *hw))
+    w = rng.standard_normal((4, 3, 3, 2))
+    b = rng.standard_normal(4)
+    out, _ = forward(x, w, b, param)
+    expected = scipy_conv(x, w, b, param["stride"], param["pad"], param.get("dilation", 1))
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv_cases())
+def test_naive_and_im2col_agree(case):
+    x_shape, w_shape, param = case
+    rng = np.random.default_rng(sum(x_shape) + sum(w_shape))
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[0])
+    out1, cache1 = conv_forward_naive(x, w, b, param)
+    out2, cache2 = conv_forward_im2col(x, w, b, param)
+    np.testing.assert_allclose(out2, out1, rtol=1e-10, atol=1e-12)
+    dout = rng.standard_normal(out1.shape)
+    for g1, g2 in zip(conv_backward_naive(dout, cache1), conv_backward_im2col(dout, cache2), strict=True):
+        np.testing.assert_allclose(g2, g1, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("forward", "backward"), PATHS)
+@pytest.mark.parametrize(
+    "param",
+    [{"stride": 1, "pad": 1}, {"stride": 2, "pad": 0}, {"stride": 1, "pad": 1, "dilation": 2}],
+)
+def test_backward_passes_numerical_gradient_check(forward, backward, param):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 7, 5))
+    w = rng.standard_normal((3, 3, 3, 3))
+    b = rng.standard_normal(3)
+    out, cache = forward(x, w, b, param)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = backward(dout, cache)
+    dx_num = eval_numerical_gradient_array(lambda v: forward(v, w, b, param)[0], x, dout)
+    dw_num = eval_numerical_gradient_array(lambda v: forward(x, v, b, param)[0], w, dout)
+    db_num = eval_numerical_gradient_array(lambda v: forward(x, w, v, param)[0], b, dout)
+    assert rel_error(dx, dx_num) < 1e-7
+    assert rel_error(dw, dw_num) < 1e-7
+    assert rel_error(db, db_num) < 1e-7
+
+
+def test_backward_is_a_convolution_with_flipped_filters():
+    # The notes: the data gradient of a stride-1 conv is a full convolution of
+    # dout with the spatially flipped filters (channels swapped).
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, 2, 6, 6))
+    w = rng.standard_normal((3, 2, 3, 3))
+    out, cache = conv_forward_im2col(x, w, np.zeros(3), {"stride": 1, "pad": 0})
+    dout = rng.standard_normal(out.shape)
+    dx, _, _ = conv_backward_im2col(dout, cache)
+    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, F, 3, 3)
+    expected, _ = conv_forward_naive(dout, flipped, np.zeros(2), {"stride": 1, "pad": 2})
+    np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("forward", "backward"), PATHS)
+def test_float32_stays_float32(forward, backward):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    b = np.zeros(4, np.float32)
+    out, cache = forward(x, w, b, {"stride": 1, "pad": 1})
+    assert out.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in backward(np.ones_like(out), cache))
+    ref = scipy_conv(x.astype(np.float64), w.astype(np.float64), b, 1, 1)
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_integer_inputs_are_converted_to_float64():
+    x = np.arange(2 * 1 * 4 * 4).reshape(2, 1, 4, 4)
+    w = np.ones((1, 1, 2, 2), dtype=np.int32)
+    out, _ = conv_forward_im2col(x, w, np.array([1]), {"stride": 2, "pad": 0})
+    assert out.dtype == np.float64
+    assert out[0, 0, 0, 0] == 0 + 1 + 4 + 5 + 1
+
+
+def test_large_batch_spans_several_chunks():
+    # The fast path processes the batch in chunks; the answer must not depend on it.
+    import convref.conv_fast as conv_fast
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((7, 2, 6, 6))
+    w = rng.standard_normal((3, 2, 3, 3))
+    b = rng.standard_normal(3)
+    whole = conv_forward_im2col(x, w, b, {"stride": 1, "pad": 1})
+    old = conv_fast.CHUNK_BYTES
+    try:
+        conv_fast.CHUNK_BYTES = 1  # one image per chunk
+        chunked = conv_forward_im2col(x, w, b, {"stride": 1, "pad": 1})
+        dout = rng.standard_normal(whole[0].shape)
+        grads_chunked = conv_backward_im2col(dout, chunked[1])
+    finally:
+        conv_fast.CHUNK_BYTES = old
+    np.testing.assert_allclose(chunked[0], whole[0], rtol=1e-12)
+    for g1, g2 in zip(grads_chunked, conv_backward_im2col(dout, whole[1]), strict=True):
+        np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-12)
