@@ -1,0 +1,1 @@
+"""Benchmarks of the course code: speed targets live here, not in timed tests."""
