@@ -73,6 +73,14 @@ def time_ours(case: ConvCase, dtype: type, repeat: int) -> tuple[float, float]:
     return fwd, bwd
 
 
+def time_gemm_alone(case: ConvCase, dtype: type, repeat: int) -> float:
+    """The forward pass's matrix multiply by itself, on precomputed columns: a floor."""
+    x, w, _, p = _data(case, dtype)
+    cols = convref.im2col(x, case.w_shape[2], case.w_shape[3], p["stride"], p["pad"])
+    w_row = w.reshape(case.w_shape[0], -1)
+    return best_time(lambda: w_row @ cols, repeat)
+
+
 def time_torch(case: ConvCase, dtype: type, repeat: int) -> tuple[float, float] | None:
     if torch is None:
         return None
@@ -157,24 +165,27 @@ def main(argv: list[str] | None = None) -> None:
         print()
 
     header = (f"{'layer':<46}{'dtype':<8}{'pass':<9}{'ours':>10}{'GFLOP/s':>9}"
-              f"{'PyTorch':>10}{'ratio':>8}  target")
-    print("Conv (im2col) vs torch.nn.functional.conv2d (ratio = ours / PyTorch)")
+              f"{'GEMM':>10}{'PyTorch':>10}{'ratio':>8}  target")
+    print("Conv (im2col) vs torch.nn.functional.conv2d (ratio = ours / PyTorch);")
+    print("GEMM = NumPy's matrix multiply alone on precomputed columns (x2 for backward)")
     print(header)
     for case in CASES:
         flops = conv_flops(case)
         for dtype in (np.float32, np.float64):
             fwd, bwd = time_ours(case, dtype, args.repeat)
+            gemm = time_gemm_alone(case, dtype, args.repeat)
             ref = time_torch(case, dtype, args.repeat)
-            for label, ours, theirs, flop, target in (
-                ("forward", fwd, ref and ref[0], flops, case.fwd_target),
-                ("backward", bwd, ref and ref[1], 2 * flops, case.bwd_target),
+            for label, ours, theirs, flop, target, floor in (
+                ("forward", fwd, ref and ref[0], flops, case.fwd_target, gemm),
+                ("backward", bwd, ref and ref[1], 2 * flops, case.bwd_target, 2 * gemm),
             ):
                 if dtype is np.float64:  # float64 target: no slower than PyTorch's float64
                     target = 1.0 if label == "forward" else None
                 ratio, verdict = _fmt_ratio(ours, theirs, target)
                 torch_ms = f"{theirs * 1e3:.1f}ms" if theirs else "-"
                 print(f"{case.name:<46}{np.dtype(dtype).name:<8}{label:<9}{ours * 1e3:>8.1f}ms"
-                      f"{flop / ours / 1e9:>9.1f}{torch_ms:>10}{ratio:>8}  {verdict}")
+                      f"{flop / ours / 1e9:>9.1f}{floor * 1e3:>8.1f}ms{torch_ms:>10}{ratio:>8}"
+                      f"  {verdict}")
     print()
     print(f"Max pool 2x2/2 forward+backward on {POOL_SHAPE} vs torch max_pool2d")
     for dtype in (np.float32, np.float64):
