@@ -1,0 +1,6 @@
+"""Helpers behind the course book's chapters: the notes' demo data, figures,
+the convolution animation and the architecture tables.
+
+The layers themselves come from :mod:`convref`; this package only arranges,
+counts and draws.
+"""

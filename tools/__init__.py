@@ -1,0 +1,1 @@
+"""Build, check, serve and publish the course website (the Jupyter Book in ``book/``)."""

@@ -1,0 +1,164 @@
+"""Build the course website into ``book/_build/html``: what ``make site`` runs.
+
+Steps:
+
+1. copy MathJax from its wheel into ``book/assets/mathjax/`` (see :mod:`tools.mathjax`);
+2. zip every released assignment into ``book/_generated/bundles/`` and write
+   the generated part of its page (see :mod:`tools.bundles`,
+   :mod:`tools.assignment_pages`);
+3. ``jupyter-book build book --warningiserror --nitpick``: chapters execute
+   through the Jupyter cache, so only changed chapters run again. The cache
+   only sees a chapter's own text, so when the code the chapters run changes
+   (``src/convref``, ``book/booklib``) the cache is dropped and every chapter
+   runs again: published outputs cannot drift from the code;
+4. check that nothing in the built site or the bundles carries nbgrader's
+   solution or hidden-test markers.
+
+Builds take a lock on ``book/_build`` so two at once (two test runs, say)
+wait for each other instead of writing the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tools.assignment_pages import write_fragment
+from tools.bundles import build_bundle
+from tools.mathjax import vendor_mathjax
+from tools.paths import (
+    ASSIGNMENT_IDS,
+    BOOK,
+    BUILD,
+    BUNDLES,
+    HTML,
+    MATHJAX_TARGET,
+    REFERENCE,
+    RELEASE,
+    STUDENT_KIT,
+)
+from tools.solution_scan import MARKERS, scan_tree
+
+
+@contextmanager
+def build_lock(build_dir: Path = BUILD) -> Iterator[None]:
+    """Hold an exclusive lock on ``build_dir`` for the duration of the block."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def prepare_sources(release_root: Path = RELEASE) -> list[Path]:
+    """Vendor MathJax, build the bundles and the generated page parts; return the bundles."""
+    vendor_mathjax(MATHJAX_TARGET)
+    bundles = []
+    for assignment_id in ASSIGNMENT_IDS:
+        bundle = build_bundle(assignment_id, release_root, BUNDLES)
+        write_fragment(assignment_id, bundle, release_root)
+        if bundle is not None:
+            bundles.append(bundle)
+    return bundles
+
+
+CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK / "booklib")
+CODE_STAMP = BUILD / ".chapter-code.sha256"
+
+
+def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS) -> str:
+    """A hash of every Python file the chapters import (convref, convkit, booklib)."""
+    digest = hashlib.sha256()
+    for folder in dirs:
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(path.relative_to(folder.parent).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def drop_stale_outputs(build_dir: Path = BUILD) -> bool:
+    """Forget cached chapter outputs if the chapters' code changed; return whether it did."""
+    fingerprint = code_fingerprint()
+    stamp = build_dir / CODE_STAMP.name
+    if stamp.is_file() and stamp.read_text() == fingerprint:
+        return False
+    for stale in (build_dir / ".jupyter_cache", build_dir / ".doctrees"):
+        shutil.rmtree(stale, ignore_errors=True)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint)
+    return True
+
+
+def jupyter_book_command(book: Path = BOOK, rebuild_all: bool = False) -> list[str]:
+    """The ``jupyter-book build`` call, with warnings as errors and nitpicky references."""
+    script = Path(sys.executable).with_name("jupyter-book")
+    runner = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
+    )
+    extra = ["--all"] if rebuild_all else []
+    return [*runner, "build", str(book), "--warningiserror", "--nitpick", "--quiet", *extra]
+
+
+def run_jupyter_book(book: Path = BOOK, rebuild_all: bool = False) -> None:
+    """Run the build; raise ``RuntimeError`` (with the build's exit code) if it fails."""
+    env = dict(os.environ)
+    # Chapters import the book's helpers (book/booklib) whatever their working directory.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(book), env.get("PYTHONPATH", "")]))
+    result = subprocess.run(jupyter_book_command(book, rebuild_all), env=env, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"jupyter-book build failed (exit {result.returncode}); the messages above name "
+            "the warning or the failing chapter cell"
+        )
+
+
+def check_no_markers(html: Path = HTML, bundles: list[Path] | None = None) -> None:
+    """Raise ``RuntimeError`` if the site or a bundle carries an nbgrader marker."""
+    findings = scan_tree(html, secrets=(), skip=[html / "_static" / "mathjax"])
+    if findings:
+        listed = "\n  ".join(str(f) for f in findings[:20])
+        raise RuntimeError(f"the built site leaks nbgrader markers {MARKERS}:\n  {listed}")
+
+
+def build(release_root: Path = RELEASE) -> Path:
+    """Build the whole site; return the path of its ``index.html``."""
+    with build_lock():
+        prepare_sources(release_root)
+        code_changed = drop_stale_outputs()
+        if code_changed:
+            print("The chapters' code changed (or first build): every chapter runs again.")
+        run_jupyter_book(rebuild_all=code_changed)
+        check_no_markers()
+    return HTML / "index.html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        index = build()
+    except RuntimeError as err:
+        print(f"make site: {err}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - start
+    print(f"\nThe site is built ({seconds:.1f} s): {index.parent}")
+    print(f"Open {index} in a browser, or serve it with `.venv/bin/python -m tools.serve`.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
