@@ -1,13 +1,14 @@
 """Convolution as a matrix multiply over im2col columns: the fast path.
 
-With ``cols = im2col(x)`` of shape ``(C*HH*WW, N*H_out*W_out)`` and
-``w_row = w.reshape(F, -1)``, the forward pass is ``w_row @ cols + b`` and the
-backward pass is ``dw = dout_row @ cols.T`` and ``dcols = w_row.T @ dout_row``
-scattered back by col2im, where ``dout_row`` is ``dout`` as ``(F, N*H_out*W_out)``.
+Forward: ``out[n] = w.reshape(F, -1) @ cols[n] + b`` with ``cols[n]`` of shape
+``(C*HH*WW, H_out*W_out)``; backward: ``dw = sum_n dout[n] @ cols[n].T`` and
+``dcols[n] = w.reshape(F, -1).T @ dout[n]``, scattered back by col2im.
 
 The batch is processed in chunks of whole images so that the column matrix,
 which is ``HH*WW`` times larger than the input, stays small enough to live in
-cache and is allocated once per call instead of growing with the batch.
+cache and is allocated once per call instead of once per image. Within a chunk
+the multiply is a single batched GEMM whose result is already in NCHW order, so
+no transpose of the output is needed.
 """
 
 from __future__ import annotations
@@ -49,14 +50,15 @@ def conv_forward_im2col(
     w_row = w.reshape(g.F, K)
     out = xp.empty((g.N, g.F, L), dtype=x.dtype)
     nb = _chunk_size(g, x.dtype.itemsize)
-    buf = xp.empty(K * nb * L, dtype=x.dtype)
+    buf = xp.empty((nb, g.C, g.HH, g.WW, g.H_out, g.W_out), dtype=x.dtype)
+    bias = b.reshape(g.F, 1)
     for n0 in range(0, g.N, nb):
-        m = min(nb, g.N - n0)
-        cols = buf[: K * m * L].reshape(g.C, g.HH, g.WW, m, g.H_out, g.W_out)
-        fill_cols(_padded(xp, x[n0 : n0 + m], p), cols, g.stride, g.dilation)
-        scores = w_row @ cols.reshape(K, m * L)  # (F, m*L): the one GEMM
-        scores += b[:, None]
-        out[n0 : n0 + m] = scores.reshape(g.F, m, L).transpose(1, 0, 2)
+        n1 = min(n0 + nb, g.N)
+        xpad = _padded(xp, x[n0:n1], p)
+        cols = fill_cols(xpad, buf[: n1 - n0], g.stride, g.dilation)
+        chunk = out[n0:n1]
+        xp.matmul(w_row, cols.reshape(n1 - n0, K, L), out=chunk)
+        chunk += bias
     return out.reshape(g.out_shape), (x, w, b, conv_param)
 
 
@@ -89,16 +91,20 @@ def conv_backward_im2col(dout: Any, cache: tuple) -> tuple[Any, Any, Any]:
     dw_row = xp.zeros((g.F, K), dtype=x.dtype)
     dxpad = xp.zeros((g.N, g.C, g.H + 2 * p, g.W + 2 * p), dtype=x.dtype)
     nb = _chunk_size(g, x.dtype.itemsize)
-    buf = xp.empty(K * nb * L, dtype=x.dtype)
+    shape = (g.C, g.HH, g.WW, g.H_out, g.W_out)
+    buf = xp.empty((nb, *shape), dtype=x.dtype)
+    dbuf = xp.empty((nb, *shape), dtype=x.dtype)
     for n0 in range(0, g.N, nb):
-        m = min(nb, g.N - n0)
-        cols = buf[: K * m * L].reshape(g.C, g.HH, g.WW, m, g.H_out, g.W_out)
-        fill_cols(_padded(xp, x[n0 : n0 + m], p), cols, g.stride, g.dilation)
-        # (m, F, L) -> (F, m*L), the column order of cols
-        d_row = dout[n0 : n0 + m].reshape(m, g.F, L).transpose(1, 0, 2).reshape(g.F, m * L)
-        dw_row += d_row @ cols.reshape(K, m * L).T
-        dcols = (w_row.T @ d_row).reshape(cols.shape)
-        add_cols(dcols, dxpad[n0 : n0 + m], g.stride, g.dilation)
+        n1 = min(n0 + nb, g.N)
+        m = n1 - n0
+        cols = fill_cols(_padded(xp, x[n0:n1], p), buf[:m], g.stride, g.dilation)
+        cols = cols.reshape(m, K, L)
+        d = dout[n0:n1].reshape(m, g.F, L)
+        for k in range(m):
+            dw_row += d[k] @ cols[k].T
+        dcols = dbuf[:m]
+        xp.matmul(w_row.T, d, out=dcols.reshape(m, K, L))
+        add_cols(dcols, dxpad[n0:n1], g.stride, g.dilation)
     dx = dxpad[:, :, p : p + g.H, p : p + g.W] if p else dxpad
     return xp.ascontiguousarray(dx), dw_row.reshape(w.shape), db
 

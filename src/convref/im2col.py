@@ -6,9 +6,9 @@ exactly like ``w.reshape(F, -1)``, and its columns ``(n, y, x)`` in C order, so
 that ``w.reshape(F, -1) @ cols`` reshaped to ``(F, N, H_out, W_out)`` and
 transposed to NCHW is the convolution.
 
-:func:`fill_cols` and :func:`add_cols` work on the same layout seen as a
-6D array ``(C, HH, WW, N, H_out, W_out)``, into buffers the caller owns, so
-the fast conv layer can reuse one buffer for every chunk of a batch.
+The layers themselves use the per-image form :func:`fill_cols` (shape
+``(N, C, HH, WW, H_out, W_out)``), which lets the output come out of the
+matrix multiply already in NCHW order.
 """
 
 from __future__ import annotations
@@ -28,20 +28,20 @@ def fill_cols(xpad: Any, cols: Any, stride: int, dilation: int) -> Any:
     ----------
     xpad : ndarray, shape (N, C, Hp, Wp)
         The already padded input.
-    cols : ndarray, shape (C, HH, WW, N, H_out, W_out)
-        Destination; ``cols[c, i, j, n, y, x] = xpad[n, c, y*s + i*d, x*s + j*d]``.
+    cols : ndarray, shape (N, C, HH, WW, H_out, W_out)
+        Destination; ``cols[n, c, i, j, y, x] = xpad[n, c, y*s + i*d, x*s + j*d]``.
     """
-    _, HH, WW, _, H_out, W_out = cols.shape
+    _, _, HH, WW, H_out, W_out = cols.shape
     for i, j, rows, cs in tap_slices(HH, WW, stride, dilation, H_out, W_out):
-        cols[:, i, j] = xpad[:, :, rows, cs].transpose(1, 0, 2, 3)
+        cols[:, :, i, j] = xpad[:, :, rows, cs]
     return cols
 
 
 def add_cols(dcols: Any, dxpad: Any, stride: int, dilation: int) -> Any:
     """Adjoint of :func:`fill_cols`: scatter-add ``dcols`` into ``dxpad``; return ``dxpad``."""
-    _, HH, WW, _, H_out, W_out = dcols.shape
+    _, _, HH, WW, H_out, W_out = dcols.shape
     for i, j, rows, cs in tap_slices(HH, WW, stride, dilation, H_out, W_out):
-        dxpad[:, :, rows, cs] += dcols[:, i, j].transpose(1, 0, 2, 3)
+        dxpad[:, :, rows, cs] += dcols[:, :, i, j]
     return dxpad
 
 
@@ -79,8 +79,10 @@ def im2col(
     N, C, H, W = x.shape
     HH, WW, H_out, W_out = _field(H, W, field_height, field_width, stride, pad, dilation)
     xpad = xp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    cols = xp.empty((C, HH, WW, N, H_out, W_out), dtype=x.dtype)
+    cols = xp.empty((N, C, HH, WW, H_out, W_out), dtype=x.dtype)
     fill_cols(xpad, cols, stride, dilation)
+    # (N, C*HH*WW, L) -> (C*HH*WW, N, L): rows (c, i, j), columns (n, y, x).
+    cols = cols.reshape(N, C * HH * WW, H_out * W_out).transpose(1, 0, 2)
     return cols.reshape(C * HH * WW, N * H_out * W_out)
 
 
@@ -116,7 +118,7 @@ def col2im(
     expected = (C * HH * WW, N * H_out * W_out)
     if tuple(cols.shape) != expected:
         raise ValueError(f"cols has shape {tuple(cols.shape)}, expected {expected} for {x_shape}")
-    dcols = cols.reshape(C, HH, WW, N, H_out, W_out)
+    dcols = cols.reshape(C, HH, WW, N, H_out, W_out).transpose(3, 0, 1, 2, 4, 5)
     dxpad = xp.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)
     add_cols(dcols, dxpad, stride, dilation)
     return xp.ascontiguousarray(dxpad[:, :, pad : pad + H, pad : pad + W])
