@@ -1,0 +1,568 @@
+"""The checks the assignment notebooks run on the functions students write.
+
+Each ``check_*`` function calls the student's function on inputs whose answer is
+known, and raises :class:`convkit.checks.CheckFailed` with one readable sentence
+(and a hint from :mod:`convkit.diagnose` when the mistake is a known one) if
+anything is off: a missing return value, a forgotten cache, a wrong shape or
+dtype, or wrong numbers.
+
+A check tests one function only. When the function under test calls another
+function the student wrote (``conv_forward_im2col`` calls ``im2col``, a conv
+layer may call ``conv_output_size``), the check answers those calls for its own
+known inputs, so a bug elsewhere cannot cost this function its points. Calls it
+has no answer for go to the student's function as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from convkit.checks import (
+    UNKNOWN,
+    CheckFailed,
+    answering,
+    describe,
+    replaced_globals,
+    require_array,
+    require_close,
+    unpack_pair,
+)
+from convkit.diagnose import (
+    conv_shape_mistake,
+    diagnose_conv_forward,
+    diagnose_conv_im2col,
+    diagnose_fc_to_conv,
+    diagnose_im2col,
+    diagnose_pool_backward,
+    diagnose_pool_forward,
+    diagnose_score_map,
+    diagnose_switches,
+    fc_shape_mistake,
+)
+from convkit.gradcheck import eval_numerical_gradient_array, rel_error
+
+Layer = tuple[str, dict[str, Any]]
+
+
+def _name(function: Callable[..., Any]) -> str:
+    return getattr(function, "__name__", "your function")
+
+
+def _float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The dtype a layer should return for these inputs: their common float type."""
+    dtype = np.result_type(*arrays)
+    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+
+
+# --------------------------------------------------------------------------- sizes
+
+
+def _output_size_signature(W: int, F: int, S: int = 1, P: int = 0) -> None:
+    """The signature calls to ``conv_output_size`` are matched against."""
+
+
+def check_output_sizes(
+    conv_output_size: Callable[..., Any], cases: dict[tuple[int, int, int, int], int]
+) -> None:
+    """Check ``conv_output_size(W, F, S, P)`` against known sizes ``{(W, F, S, P): size}``."""
+    name = _name(conv_output_size)
+    for (W, F, S, P), size in cases.items():
+        got = conv_output_size(W, F, S, P)
+        if got is None:
+            raise CheckFailed(f"{name}({W}, {F}, {S}, {P}) returned None.", "return the size.")
+        if isinstance(got, bool) or not isinstance(got, int | np.integer):
+            raise CheckFailed(
+                f"{name}({W}, {F}, {S}, {P}) returned {got!r}, {describe(got)}; sizes are ints.",
+                "a division in Python gives a float; return an int once you know it is whole.",
+            )
+        if got != size:
+            raise CheckFailed(
+                f"{name}(W={W}, F={F}, S={S}, P={P}) returned {got}; expected {size}."
+            )
+
+
+def check_stride_rejected(
+    conv_output_size: Callable[..., Any], W: int, F: int, S: int, P: int
+) -> None:
+    """Check that a stride which does not fit raises a ValueError that names the numbers."""
+    name = _name(conv_output_size)
+    try:
+        got = conv_output_size(W, F, S, P)
+    except ValueError as err:
+        message = str(err)
+        missing = [f"{k}={v}" for k, v in (("W", W), ("F", F), ("S", S)) if str(v) not in message]
+        if missing:
+            raise CheckFailed(
+                f"{name}(W={W}, F={F}, S={S}, P={P}) raised ValueError({message!r}), which does "
+                f"not mention {', '.join(missing)}.",
+                "put the numbers in the message, so that whoever hits it sees what did not fit.",
+            ) from None
+        return
+    raise CheckFailed(
+        f"{name}(W={W}, F={F}, S={S}, P={P}) returned {got!r}, but this stride does not fit: "
+        f"(W - F + 2P)/S + 1 is not a whole number.",
+        "raise a ValueError instead of returning a size.",
+    )
+
+
+def check_param_counts(
+    conv_param_count: Callable[..., Any], cases: Sequence[tuple[dict[str, Any], int]]
+) -> None:
+    """Check ``conv_param_count(**kwargs)`` against known counts ``[(kwargs, count), ...]``."""
+    name = _name(conv_param_count)
+    for kwargs, count in cases:
+        got = conv_param_count(**kwargs)
+        call = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+        if got is None:
+            raise CheckFailed(f"{name}({call}) returned None.", "return the count.")
+        if got != count:
+            raise CheckFailed(
+                f"{name}({call}) returned {got}; expected {count:,}.",
+                "every filter has F*F*depth weights and one bias"
+                if kwargs.get("shared", True)
+                else "without sharing, every output neuron has its own weights and bias",
+            )
+
+
+# --------------------------------------------------------------------------- convolution
+
+
+def _im2col_signature(
+    x: Any, field_height: int, field_width: int, stride: int = 1, pad: int = 0
+) -> None:
+    """The signature calls to ``im2col`` are matched against."""
+
+
+def _known_columns(
+    x: np.ndarray, field: tuple[int, int], conv_param: dict, cols: np.ndarray
+) -> Callable[[tuple], Any]:
+    """Answer im2col calls on ``x`` (or on ``x`` already padded, with pad 0) with ``cols``."""
+    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
+    padded = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+
+    def answer(call: tuple) -> Any:
+        image, hh, ww, s, p = call
+        image = np.asarray(image)
+        if (hh, ww, s) != (*field, stride):
+            return UNKNOWN
+        if (p == pad and np.array_equal(image, x)) or (p == 0 and np.array_equal(image, padded)):
+            return cols.astype(image.dtype)
+        return UNKNOWN
+
+    return answer
+
+
+def _conv_stand_ins(
+    conv_forward: Callable[..., Any],
+    x: np.ndarray,
+    w: np.ndarray,
+    conv_param: dict,
+    out_shape: tuple[int, ...],
+    known_cols: np.ndarray | None,
+) -> dict[str, Callable[..., Any]]:
+    """Stand-ins for the student's helpers that a conv layer may call."""
+    namespace = getattr(conv_forward, "__globals__", {})
+    stand_ins: dict[str, Callable[..., Any]] = {}
+    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
+    if callable(namespace.get("conv_output_size")):
+        sizes = {
+            (x.shape[2], w.shape[2], stride, pad): out_shape[2],
+            (x.shape[3], w.shape[3], stride, pad): out_shape[3],
+        }
+        stand_ins["conv_output_size"] = answering(
+            namespace["conv_output_size"], sizes, _output_size_signature
+        )
+    if known_cols is not None and callable(namespace.get("im2col")):
+        stand_ins["im2col"] = answering(
+            namespace["im2col"],
+            _known_columns(x, tuple(w.shape[2:]), conv_param, known_cols),
+            _im2col_signature,
+        )
+    return stand_ins
+
+
+def check_conv_forward(
+    conv_forward: Callable[..., Any],
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    conv_param: dict,
+    expected: np.ndarray,
+    known_cols: np.ndarray | None = None,
+) -> None:
+    """Check a conv forward pass ``(x, w, b, conv_param) -> (out, cache)`` on one case.
+
+    Parameters
+    ----------
+    conv_forward : callable
+        The student's ``conv_forward_naive`` or ``conv_forward_im2col``.
+    x, w, b, conv_param :
+        The inputs.
+    expected : ndarray
+        The right output; it also fixes the output dtype.
+    known_cols : ndarray, optional
+        The right ``im2col`` of ``x`` for this case. When given, the check
+        answers the function's ``im2col`` calls with it, so that only the
+        matrix multiply and the reshapes around it are tested.
+    """
+    name = _name(conv_forward)
+    what = f"the output of {name}"
+    stand_ins = _conv_stand_ins(conv_forward, x, w, conv_param, expected.shape, known_cols)
+    diagnose = diagnose_conv_im2col if known_cols is not None else diagnose_conv_forward
+    with replaced_globals(conv_forward, **stand_ins):
+        result = conv_forward(x.copy(), w.copy(), b.copy(), dict(conv_param))
+        out, cache = unpack_pair(result, name, "out", "cache")
+        out = require_array(out, what)
+        if out.shape != expected.shape:
+            raise CheckFailed(
+                f"{what} has shape {out.shape}; expected {expected.shape}.",
+                conv_shape_mistake(out.shape, expected.shape, conv_param),
+            )
+        require_array(out, what, dtype=_float_dtype(x, w, b))
+        require_close(
+            out,
+            expected,
+            what,
+            hint=lambda: diagnose(conv_forward, x, w, b, conv_param, out, expected),
+        )
+    if cache is None:
+        raise CheckFailed(
+            f"{name} returned None as its cache.",
+            "the backward pass needs the forward inputs: make (x, w, b, conv_param) the cache.",
+        )
+
+
+def check_im2col(
+    im2col: Callable[..., Any],
+    x: np.ndarray,
+    field: tuple[int, int],
+    stride: int,
+    pad: int,
+    expected: np.ndarray,
+    positions: tuple[int, int],
+) -> None:
+    """Check ``im2col(x, HH, WW, stride, pad)`` against the known matrix.
+
+    Parameters
+    ----------
+    im2col : callable
+        The student's function.
+    x : ndarray, shape (N, C, H, W)
+        The input.
+    field : (int, int)
+        ``(HH, WW)``.
+    stride, pad : int
+        Window step and zero padding.
+    expected : ndarray, shape (C*HH*WW, N*H_out*W_out)
+        The right columns.
+    positions : (int, int)
+        ``(H_out, W_out)``, used by the diagnoses.
+    """
+    name = _name(im2col)
+    what = f"the result of {name}"
+    namespace = getattr(im2col, "__globals__", {})
+    stand_ins = {}
+    if callable(namespace.get("conv_output_size")):
+        sizes = {
+            (x.shape[2], field[0], stride, pad): positions[0],
+            (x.shape[3], field[1], stride, pad): positions[1],
+        }
+        stand_ins["conv_output_size"] = answering(
+            namespace["conv_output_size"], sizes, _output_size_signature
+        )
+    n, c = x.shape[:2]
+    with replaced_globals(im2col, **stand_ins):
+        cols = require_array(im2col(x.copy(), field[0], field[1], stride, pad), what)
+    if cols.shape != expected.shape:
+        raise CheckFailed(
+            f"{what} has shape {cols.shape}; expected {expected.shape}.",
+            diagnose_im2col(cols, expected, n, c, field, positions),
+        )
+    require_array(cols, what, dtype=_float_dtype(x))
+    require_close(
+        cols, expected, what, hint=lambda: diagnose_im2col(cols, expected, n, c, field, positions)
+    )
+
+
+# --------------------------------------------------------------------------- max pooling
+
+
+def _pool_cache(cache: Any, name: str) -> tuple:
+    if not isinstance(cache, tuple | list) or len(cache) != 3:
+        raise CheckFailed(
+            f"the cache of {name} is {describe(cache)}; expected (x, pool_param, switches).",
+            "the backward pass reads the switches from the cache.",
+        )
+    return tuple(cache)
+
+
+def check_pool_forward(
+    pool_forward: Callable[..., Any],
+    x: np.ndarray,
+    pool_param: dict,
+    expected: np.ndarray,
+    expected_switches: np.ndarray,
+) -> None:
+    """Check ``max_pool_forward(x, pool_param) -> (out, (x, pool_param, switches))`` on one case."""
+    name = _name(pool_forward)
+    what = f"the output of {name}"
+    out, cache = unpack_pair(pool_forward(x.copy(), dict(pool_param)), name, "out", "cache")
+    out = require_array(out, what)
+    if out.shape != expected.shape:
+        raise CheckFailed(
+            f"{what} has shape {out.shape}; expected {expected.shape}.",
+            diagnose_pool_forward(out, expected, pool_param),
+        )
+    require_array(out, what, dtype=_float_dtype(x))
+    require_close(
+        out, expected, what, hint=lambda: diagnose_pool_forward(out, expected, pool_param)
+    )
+    switches = require_array(
+        _pool_cache(cache, name)[2], f"the switches in the cache of {name}", expected_switches.shape
+    )
+    if not np.issubdtype(switches.dtype, np.integer):
+        raise CheckFailed(
+            f"the switches have dtype {switches.dtype}; they are positions: use an integer dtype."
+        )
+    if not np.array_equal(switches, expected_switches):
+        wrong = np.argwhere(switches != expected_switches)[0]
+        at = tuple(int(i) for i in wrong)
+        raise CheckFailed(
+            f"the switch at index {at} is {int(switches[at])}; "
+            f"expected {int(expected_switches[at])}.",
+            diagnose_switches(pool_forward, x, pool_param, switches, expected_switches),
+        )
+
+
+def check_pool_backward(
+    pool_backward: Callable[..., Any],
+    x: np.ndarray,
+    pool_param: dict,
+    switches: np.ndarray,
+    dout: np.ndarray,
+    expected: np.ndarray,
+) -> None:
+    """Check ``max_pool_backward(dout, cache) -> dx``, given the right cache."""
+    name = _name(pool_backward)
+    what = f"dx from {name}"
+    cache = (x.copy(), dict(pool_param), switches.copy())
+    dx = pool_backward(dout.copy(), cache)
+    if isinstance(dx, tuple | list):
+        raise CheckFailed(
+            f"{name} returned {describe(dx)}; it returns dx alone.",
+            "a pooling layer has no parameters, so there is no other gradient to return.",
+        )
+    dx = require_array(dx, what)
+    if dx.shape != x.shape:
+        raise CheckFailed(
+            f"{what} has shape {dx.shape}; expected {x.shape}, the shape of x.",
+        )
+    require_array(dx, what, dtype=_float_dtype(x))
+    require_close(
+        dx,
+        expected,
+        what,
+        hint=lambda: diagnose_pool_backward(pool_backward, dout, cache, dx, expected),
+    )
+
+
+def check_pool_gradient(
+    pool_forward: Callable[..., Any],
+    pool_backward: Callable[..., Any],
+    x: np.ndarray,
+    pool_param: dict,
+    seed: int = 0,
+) -> float:
+    """Compare the backward pass with the numerical gradient of the student's own forward pass.
+
+    ``x`` must not have near-ties inside a window: there the max is not
+    differentiable and the numerical gradient means nothing.
+
+    Returns
+    -------
+    float
+        The relative error (below 1e-8 when the two agree).
+    """
+    forward, backward = _name(pool_forward), _name(pool_backward)
+    out, cache = unpack_pair(pool_forward(x.copy(), dict(pool_param)), forward, "out", "cache")
+    out = require_array(out, f"the output of {forward}")
+    dout = np.random.default_rng(seed).standard_normal(out.shape)
+    dx = require_array(pool_backward(dout, cache), f"dx from {backward}", x.shape)
+
+    def pooled(v: np.ndarray) -> np.ndarray:
+        return pool_forward(v, dict(pool_param))[0]
+
+    numeric = eval_numerical_gradient_array(pooled, x.astype(np.float64), dout)
+    error = rel_error(dx, numeric)
+    if error > 1e-8:
+        raise CheckFailed(
+            f"{backward} disagrees with the numerical gradient of {forward}: relative error "
+            f"{error:.1e} (should be below 1e-8).",
+            "with a correct forward pass, the gradient goes only to each window's maximum.",
+        )
+    return error
+
+
+# --------------------------------------------------------------------------- FC -> CONV
+
+
+def check_fc_to_conv(
+    fc_to_conv: Callable[..., Any],
+    w: np.ndarray,
+    b: np.ndarray,
+    in_shape: tuple[int, int, int],
+    expected: np.ndarray,
+) -> None:
+    """Check ``fc_to_conv(w, b, in_shape) -> (w_conv, b_conv)`` against the known filters."""
+    name = _name(fc_to_conv)
+    w_conv, b_conv = unpack_pair(
+        fc_to_conv(w.copy(), b.copy(), tuple(in_shape)), name, "w_conv", "b_conv"
+    )
+    w_conv = require_array(w_conv, f"w_conv from {name}")
+    if w_conv.shape != expected.shape:
+        raise CheckFailed(
+            f"w_conv from {name} has shape {w_conv.shape}; expected {expected.shape}.",
+            fc_shape_mistake(w_conv.shape, expected.shape),
+        )
+    require_close(
+        w_conv,
+        expected,
+        f"w_conv from {name}",
+        hint=lambda: diagnose_fc_to_conv(w_conv, w, expected),
+    )
+    b_conv = require_array(b_conv, f"b_conv from {name}", shape=b.shape)
+    require_close(
+        b_conv, b, f"b_conv from {name}", hint="the biases carry over unchanged, one per filter."
+    )
+
+
+def _same_layer(a: Layer, b: Layer) -> bool:
+    if a[0] != b[0] or set(a[1]) != set(b[1]):
+        return False
+    return all(np.array_equal(np.asarray(a[1][k]), np.asarray(b[1][k])) for k in a[1])
+
+
+def check_convolutionalize(
+    convolutionalize: Callable[..., Any],
+    net: list[Layer],
+    in_shape: tuple[int, int, int],
+    fc_volumes: dict[int, tuple[int, int, int]],
+) -> None:
+    """Check ``convolutionalize(net, in_shape)``: FC layers become convs, the rest is untouched.
+
+    The converted filters are compared with what the student's own
+    ``fc_to_conv`` returns for the same layer, so this check does not depend on
+    ``fc_to_conv`` being right.
+
+    Parameters
+    ----------
+    fc_volumes : dict
+        Layer index -> the ``(C, H, W)`` volume that FC layer looks at.
+    """
+    name = _name(convolutionalize)
+    namespace = getattr(convolutionalize, "__globals__", {})
+    own_fc_to_conv = namespace.get("fc_to_conv")
+    seen: list[tuple[int, ...]] = []
+
+    def recording_fc_to_conv(w: Any, b: Any, shape: Any) -> Any:
+        seen.append(tuple(int(s) for s in shape))
+        return own_fc_to_conv(w, b, shape)
+
+    before = [(kind, dict(p)) for kind, p in net]
+    stand_ins = {"fc_to_conv": recording_fc_to_conv} if callable(own_fc_to_conv) else {}
+    with replaced_globals(convolutionalize, **stand_ins):
+        converted = convolutionalize(net, tuple(in_shape))
+    if converted is None:
+        raise CheckFailed(f"{name} returned None.", "return the new list of layers.")
+    if not isinstance(converted, list) or len(converted) != len(net):
+        raise CheckFailed(
+            f"{name} returned {describe(converted)}; expected a list of {len(net)} layers."
+        )
+    if not all(_same_layer(a, b) for a, b in zip(before, net, strict=True)):
+        raise CheckFailed(
+            f"{name} changed the network it was given.",
+            "build a new list; leave the old one alone.",
+        )
+    for index, (layer, new) in enumerate(zip(net, converted, strict=True)):
+        if index not in fc_volumes:
+            if not _same_layer(layer, new):
+                raise CheckFailed(
+                    f"layer {index} ({layer[0]}) changed; only FC layers are converted."
+                )
+            continue
+        volume = fc_volumes[index]
+        kind, params = new
+        if kind != "conv" or set(params) != {"w", "b", "stride", "pad"}:
+            raise CheckFailed(
+                f"layer {index} became ({kind!r}, keys {sorted(params)}); expected a 'conv' layer "
+                "with keys ['b', 'pad', 'stride', 'w']."
+            )
+        if (params["stride"], params["pad"]) != (1, 0):
+            raise CheckFailed(
+                f"the conv replacing FC layer {index} has stride {params['stride']} and pad "
+                f"{params['pad']}; a filter as large as its input fits once: stride 1, pad 0."
+            )
+        if callable(own_fc_to_conv):
+            if volume not in seen:
+                raise CheckFailed(
+                    f"FC layer {index} looks at a {volume} volume, but fc_to_conv was only called "
+                    f"with {seen or 'nothing'}.",
+                    "run the layers before it on a blank image of in_shape to learn the volume.",
+                )
+            w_own, b_own = own_fc_to_conv(layer[1]["w"], layer[1]["b"], volume)
+            if not (np.array_equal(params["w"], w_own) and np.array_equal(params["b"], b_own)):
+                raise CheckFailed(
+                    f"the conv replacing FC layer {index} does not hold fc_to_conv's filters."
+                )
+        elif tuple(np.shape(params["w"]))[1:] != volume:
+            raise CheckFailed(
+                f"the filters replacing FC layer {index} have shape {np.shape(params['w'])}; each "
+                f"must cover the whole {volume} volume."
+            )
+
+
+def check_score_map(
+    function: Callable[..., Any],
+    args: tuple,
+    expected: np.ndarray,
+    stride: int = 1,
+    shifts: int = 1,
+    known_conversion: tuple[list[Layer], list[Layer]] | None = None,
+) -> None:
+    """Check a score-map function (``crop_scores`` or ``shifted_score_map``) on one case.
+
+    Parameters
+    ----------
+    function : callable
+        The student's function, called as ``function(*args)``.
+    expected : ndarray, shape (N, K, H_s, W_s)
+        The right scores.
+    stride, shifts : int
+        The crop stride and the number of shifts per axis, for the diagnoses.
+    known_conversion : (net, converted), optional
+        When given, calls to the student's ``convolutionalize`` with ``net``
+        are answered with ``converted``, so that a bug there does not show up here.
+    """
+    name = _name(function)
+    what = f"the scores from {name}"
+    stand_ins = {}
+    namespace = getattr(function, "__globals__", {})
+    if known_conversion is not None and callable(namespace.get("convolutionalize")):
+        net, converted = known_conversion
+        stand_ins["convolutionalize"] = answering(
+            namespace["convolutionalize"],
+            lambda call: [(k, dict(p)) for k, p in converted] if call[0] is net else UNKNOWN,
+        )
+    with replaced_globals(function, **stand_ins):
+        scores = require_array(function(*args), what)
+    if scores.shape != expected.shape:
+        raise CheckFailed(
+            f"{what} have shape {scores.shape}; expected {expected.shape}.",
+            diagnose_score_map(scores, expected, stride, shifts),
+        )
+    require_close(
+        scores, expected, what, hint=lambda: diagnose_score_map(scores, expected, stride, shifts)
+    )
