@@ -21,6 +21,11 @@ venv: $(STAMP)
 site: $(STAMP)
 	$(BIN)/python -m tools.build_site
 
+# Push book/_build/html to the gh-pages branch of `origin` with ghp-import;
+# e.g. `make publish PUBLISH_ARGS="--remote upstream"`.
+publish: site
+	$(BIN)/python -m tools.publish $(PUBLISH_ARGS)
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 

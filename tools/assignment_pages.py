@@ -77,8 +77,17 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def fragment(assignment_id: str, release_root: Path = RELEASE, bundle: Path | None = None) -> str:
-    """Markdown for the generated part of ``assignment_id``'s page."""
+def fragment(
+    assignment_id: str,
+    release_root: Path = RELEASE,
+    bundle: Path | None = None,
+    book: Path = BOOK,
+) -> str:
+    """Markdown for the generated part of ``assignment_id``'s page.
+
+    ``bundle`` is the zip to offer for download; it must lie inside ``book``
+    (the link is written relative to the book's source folder).
+    """
     folder = release_root / assignment_id
     notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
     if not notebooks or bundle is None:
@@ -105,7 +114,7 @@ def fragment(assignment_id: str, release_root: Path = RELEASE, bundle: Path | No
                 f"| `{part.notebook}` | `{part.cell_id}` | {part.kind} | {_points(part.points)} |"
             )
     lines += [f"| **total** | | | **{_points(total)}** |", ""]
-    rel = bundle.relative_to(BOOK).as_posix()
+    rel = bundle.relative_to(book).as_posix()
     size_kb = bundle.stat().st_size / 1024
     lines += [
         "## Download",

@@ -119,10 +119,46 @@ def all_secrets(solutions_dir: Path, reference_dir: Path) -> set[str]:
     return secrets
 
 
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "pre",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "table",
+    "ul",
+    "ol",
+    "script",
+    "style",
+    "title",
+}
+
+
 class _TextOnly(HTMLParser):
+    """The text of an HTML page as a browser lays it out: inline tags (the spans of
+    syntax highlighting) join their text, block tags break lines."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
@@ -136,7 +172,7 @@ def readable_text(name: str, raw: bytes) -> str:
         parser = _TextOnly()
         parser.feed(text)
         # Keep the raw text too: markers inside attributes or comments count.
-        return "\n".join(parser.parts) + "\n" + unescape(text)
+        return "".join(parser.parts) + "\n" + unescape(text)
     if suffix == ".ipynb":
         try:
             nb = json.loads(text)

@@ -1,0 +1,75 @@
+"""Shared by the book's tests: build the site once per test session, find Chromium."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+HTML = BOOK / "_build" / "html"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class Build:
+    returncode: int
+    output: str
+    seconds: float
+
+
+def run_build() -> Build:
+    """Run ``make site``'s command (``python -m tools.build_site``) and time it."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.build_site"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Build(result.returncode, result.stdout + result.stderr, time.perf_counter() - start)
+
+
+@functools.cache
+def first_build() -> Build:
+    """The session's first build (cold in CI, warm on a developer's machine)."""
+    return run_build()
+
+
+def built_site() -> Path:
+    """The built site's folder; fails the calling test with the build log if the build failed."""
+    build = first_build()
+    if build.returncode != 0:
+        pytest.fail(f"`make site` failed (exit {build.returncode}):\n{build.output[-6000:]}")
+    return HTML
+
+
+def chromium_or_skip() -> str:
+    """Chromium's path; a clear failure in CI (CI=true) when it is missing, a skip elsewhere."""
+    path = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if path:
+        return path
+    message = (
+        "Chromium is missing: the browser test needs Debian's `chromium` package at "
+        f"{CHROMIUM} (.ci/run installs it: apt-get install chromium)"
+    )
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(message)
+    pytest.skip(message)
