@@ -102,6 +102,14 @@ def test_demo_output_on_the_page_is_the_notes_output() -> None:
     assert "[[-4 -4 -1] [-7 -9 -3] [-5 -7 1]]" in text
 
 
+def test_vgg_table_is_rendered_as_a_table() -> None:
+    raw = (built_site() / "06_architectures.html").read_text(encoding="utf-8")
+    tables = re.findall(r"<table.*?</table>", raw, flags=re.S)
+    vgg = [t for t in tables if "CONV3-64" in t]
+    assert len(vgg) == 1
+    assert vgg[0].count("<tr") == 1 + 1 + 21 + 1  # header, input, 21 layers, total
+
+
 def test_every_page_is_a_toc_entry_with_its_title() -> None:
     expected = {
         "01_overview.html": "Architecture overview",
