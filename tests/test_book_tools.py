@@ -177,7 +177,7 @@ def test_generated_page_lists_functions_points_and_download(course: Path) -> Non
     assert summary.functions == ["conv_forward"]
     assert [(p.cell_id, p.points, p.kind) for p in summary.parts] == [
         ("test_forward", 3.0, "autograded test"),
-        ("written", 1.5, "written answer"),
+        ("written", 1.5, "written answer, graded by hand"),
     ]
     book_bundle = course / "book" / "_generated" / "bundles" / "ps9_demo.zip"
     book_bundle.parent.mkdir(parents=True)

@@ -26,7 +26,7 @@ class GradedPart:
     notebook: str
     cell_id: str
     points: float
-    kind: str  # "autograded test" or "written answer"
+    kind: str  # "autograded test" or "written answer, graded by hand"
 
 
 @dataclass
@@ -64,7 +64,7 @@ def summarize_notebook(path: Path) -> NotebookSummary:
         if meta.get("solution") and cell.get("cell_type") == "code":
             summary.functions += [n for n in _defined_names(source) if n not in summary.functions]
         if meta.get("grade"):
-            kind = "written answer" if meta.get("solution") else "autograded test"
+            kind = "written answer, graded by hand" if meta.get("solution") else "autograded test"
             summary.parts.append(
                 GradedPart(
                     path.name, str(meta.get("grade_id", "?")), float(meta.get("points", 0)), kind
