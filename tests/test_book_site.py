@@ -74,7 +74,7 @@ NOTES_NUMBERS = {
         "12x12x512",
         "6x6x1000",
         "36 separate",
-        "equals the crops: True",
+        "position (3, 5) = crop at pixel (6, 10): True",
         "equals the net on every crop: True",
     ],
     "06_architectures.html": [
