@@ -1,0 +1,143 @@
+"""``python -m autograder <verb>``: the instructor's command line (see ``--help``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+from autograder.course import Course, CourseError
+
+EXIT_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Grade the course's nbgrader assignments: collect, grade, export, "
+        "feedback. Run from the course root (the folder with nbgrader_config.py).",
+    )
+    parser.add_argument("--course-root", default=None,
+                        help="folder holding nbgrader_config.py (default: current folder)")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = verbs.add_parser("release", help="generate the student release (forced, verified)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignment ids (default: all in the source folder)")
+
+    p = verbs.add_parser("collect", help="place LMS downloads where nbgrader expects them")
+    p.add_argument("assignment")
+    p.add_argument("downloads", help="folder as the learning-management system hands it over")
+    p.add_argument("--roster", required=True, help="CSV file with a student_id column")
+
+    p = verbs.add_parser("grade", help="autograde collected submissions in parallel")
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", default=None, metavar="ID",
+                   help="grade only this student (repeatable)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parallel grading processes (default: one per CPU core)")
+    p.add_argument("--cell-timeout", type=float, default=None,
+                   help="seconds per cell (default: c.Autograder.cell_timeout, 30)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = verbs.add_parser("export", help="write the scores CSV, one row per roster student")
+    p.add_argument("assignment")
+    p.add_argument("--out", required=True, help="CSV file to write")
+
+    p = verbs.add_parser("feedback", help="write per-student HTML feedback")
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", default=None, metavar="ID")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = verbs.add_parser("demo", help="run the whole pipeline on a synthetic class")
+    p.add_argument("--assignment", default="ps1_convolution",
+                   help="assignment whose source is copied (default: ps1_convolution; the "
+                   "built-in toy assignment if its source is missing)")
+    p.add_argument("--workdir", default=None,
+                   help="keep everything in this new folder (default: a temporary one)")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    settings = {}
+    if getattr(args, "cell_timeout", None) is not None:
+        if args.cell_timeout <= 0:
+            raise CourseError(f"--cell-timeout must be positive, got {args.cell_timeout:g}")
+        settings["cell_timeout"] = args.cell_timeout
+    return {"Autograder": settings} if settings else {}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out one verb; returns the exit status."""
+    if args.verb == "demo":
+        from autograder.demo import main as demo_main
+
+        return demo_main(args.workdir, args.assignment, args.workers, args.keep)
+    if args.verb == "release":
+        return _release(args)
+    overrides = _overrides(args)
+    course = Course.load(args.course_root, Config(overrides) if overrides else None)
+    if args.verb == "collect":
+        from autograder.collect import collect
+
+        report = collect(course, args.assignment, args.downloads, args.roster)
+        print("\n".join(report.summary_lines()))
+    elif args.verb == "grade":
+        from autograder.grade import format_table, grade, require_students, table_rows
+
+        if args.workers is not None and args.workers < 1:
+            raise CourseError(f"--workers must be at least 1, got {args.workers}")
+        result = grade(course, args.assignment, args.student, args.workers, overrides,
+                       progress=not args.no_progress)
+        students = args.student or require_students(course, args.assignment, None)
+        rows = table_rows(course, args.assignment, students)
+        print(format_table(rows, result.max_score))
+        if result.isolation.note:
+            print(f"note: {result.isolation.note}")
+        print(f"graded in {result.seconds:g} s")
+    elif args.verb == "export":
+        from autograder.export import export
+
+        rows = export(course, args.assignment, args.out)
+        print(f"wrote {len(rows)} rows to {args.out}")
+    elif args.verb == "feedback":
+        from autograder.feedback import feedback
+
+        pages = feedback(course, args.assignment, args.student, progress=not args.no_progress)
+        print(f"wrote {len(pages)} feedback pages under "
+              f"{course.step_root(course.coursedir.feedback_directory)}")
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    try:
+        from autograder.release import release
+    except ImportError as err:
+        raise CourseError(
+            f"the release step is not available ({err}); autograder/release.py provides it"
+        ) from None
+    root = Path(args.course_root or ".").resolve()
+    Course.load(root)  # a clear error when this is not the course root
+    for path in release(args.assignments or None, course_root=root):
+        print(f"released {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return run(args)
+    except (CourseError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The ``demo`` verb: the whole pipeline on a synthetic class, in a throw-away course.
+
+It copies one assignment's source from the repository (``ps1_convolution`` by
+default; the built-in toy assignment when no source exists yet) into a new course
+folder, releases it, writes a class of synthetic submissions as a learning-management
+system would hand them over (see :mod:`autograder.synthetic`), then runs ``collect``,
+``grade``, ``export`` and ``feedback`` and prints the score table. The real course's
+gradebook and folders are never touched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder import cells as C
+from autograder import synthetic, toy
+from autograder.collect import CollectReport, collect
+from autograder.course import Course
+from autograder.export import export
+from autograder.feedback import feedback
+from autograder.grade import GradeRun, format_table, grade
+from autograder.workspace import add_source, generate_release, make_course
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Short limits: the endless loops of the synthetic class cost one cell timeout each.
+DEMO_SETTINGS = """
+c.Autograder.cell_timeout = {cell_timeout}
+c.Autograder.notebook_timeout = 300
+c.Autograder.hidden_paths = [{hidden!r}]
+"""
+
+
+@dataclass
+class DemoRun:
+    course: Course
+    assignment: str
+    collected: CollectReport
+    graded: GradeRun
+    csv: Path
+    feedback: list[Path]
+
+
+def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0) -> tuple[Course, str]:
+    """A released course in ``workdir`` with ``assignment`` (or the toy assignment)."""
+    source = REPO / "solutions" / assignment
+    settings = DEMO_SETTINGS.format(cell_timeout=cell_timeout, hidden=str(REPO / "solutions"))
+    course = make_course(workdir / "course", course_id="demo", extra_config=settings)
+    if (source / f"{assignment}.ipynb").is_file():
+        add_source(course, assignment, source)
+    else:
+        assignment = toy.ASSIGNMENT
+        course.source_dir(assignment).mkdir(parents=True)
+        nbformat.write(toy.source_notebook(),
+                       course.source_dir(assignment) / f"{assignment}.ipynb")
+    generate_release(course, assignment)
+    kit = REPO / "assignments" / assignment
+    if kit.is_dir():  # the files students receive next to the notebook (the kit)
+        shutil.copytree(kit, course.release_dir(assignment), dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    return course, assignment
+
+
+def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | None = None,
+             cases: list[synthetic.Case] | None = None, progress: bool = True,
+             cell_timeout: float = 10.0, say=print) -> DemoRun:
+    """Build the course and the class, then collect, grade, export and give feedback."""
+    course, assignment = setup_course(workdir, assignment, cell_timeout)
+    release_path = course.release_notebooks(assignment)[0]
+    release = C.read_notebook(release_path)
+    source = C.read_notebook(course.source_dir(assignment) / release_path.name)
+    downloads = workdir / "downloads"
+    roster = synthetic.build_downloads(downloads, assignment, release, source, cases)
+    say(f"course: {course.root}\nassignment: {assignment}\ndownloads: {downloads}\n")
+
+    collected = collect(course, assignment, downloads, roster)
+    say("\n".join(collected.summary_lines()) + "\n")
+    graded = grade(course, assignment, workers=workers, progress=progress)
+    csv_path = workdir / f"{assignment}-scores.csv"
+    rows = export(course, assignment, csv_path)
+    pages = feedback(course, assignment, progress=progress)
+    kinds = {c.student: f"{c.kind}" + ("" if c.delivery == "file" else f" ({c.delivery})")
+             for c in (cases or synthetic.CLASS)}
+    say(format_table(rows, graded.max_score, width=70, labels=kinds))
+    note = graded.isolation.note
+    say(f"\ngraded in {graded.seconds:g} s; isolation: {graded.isolation.mode}"
+        + (f" ({note})" if note else ""))
+    say(f"scores: {csv_path}\nfeedback: {course.step_root(course.coursedir.feedback_directory)}")
+    return DemoRun(course, assignment, collected, graded, csv_path, pages)
+
+
+def main(workdir: str | None, assignment: str, workers: int | None, keep: bool) -> int:
+    folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
+    try:
+        run_demo(folder, assignment, workers)
+    finally:
+        if not keep and workdir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0

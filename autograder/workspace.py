@@ -1,0 +1,64 @@
+"""Throw-away courses for the demo and the tests: same layout as the real one.
+
+A workspace course has its own ``nbgrader_config.py`` and gradebook, so running the
+demo never touches the real course's grading data.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from traitlets.config import Config
+
+from autograder.course import Course, CourseError, ensure_tools_on_path
+
+CONFIG_TEMPLATE = '''"""nbgrader configuration of a throw-away autograder course (demo or tests)."""
+import os
+
+c = get_config()  # noqa: F821
+HERE = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.root = HERE
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.submitted_directory = "autograder/submitted"
+c.CourseDirectory.autograded_directory = "autograder/autograded"
+c.CourseDirectory.feedback_directory = "autograder/feedback"
+c.CourseDirectory.db_url = (
+    "sqlite:///" + os.path.join(HERE, "autograder", "gradebook.db") + "?timeout=60"
+)
+{extra}
+'''
+
+
+def make_course(root: Path, course_id: str = "demo", extra_config: str = "") -> Course:
+    """Create an empty course folder at ``root`` (which must not hold a course yet)."""
+    root.mkdir(parents=True, exist_ok=True)
+    if (root / "nbgrader_config.py").exists():
+        raise CourseError(f"{root} already holds a course")
+    (root / "autograder").mkdir(exist_ok=True)
+    (root / "nbgrader_config.py").write_text(
+        CONFIG_TEMPLATE.format(course_id=course_id, extra=extra_config)
+    )
+    return Course.load(root)
+
+
+def add_source(course: Course, assignment: str, source_folder: Path) -> None:
+    """Copy an assignment's source folder (notebooks and files) into the course."""
+    target = course.source_dir(assignment)
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source_folder, target,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+
+
+def generate_release(course: Course, assignment: str) -> None:
+    """Run nbgrader's generate_assignment (forced) in-process; raise on failure."""
+    ensure_tools_on_path()
+    api = NbGraderAPI(config=Config(course.config))
+    api.coursedir.root = str(course.root)
+    result = api.generate_assignment(assignment, force=True)
+    if not result["success"]:
+        raise CourseError(f"nbgrader could not release {assignment!r}:\n{result.get('error', '')}")
