@@ -41,6 +41,17 @@ def _probe(function: Forward, *args: Any) -> np.ndarray | None:
     return result if isinstance(result, np.ndarray) else None
 
 
+def _wrong(function: Forward, *args: Any) -> bool:
+    """Whether ``function(*inputs)`` misses ``expected`` (the last argument).
+
+    A probe diagnosis names a mistake by contrast: the function is wrong on the
+    real inputs and right on the probe. This confirms the first half.
+    """
+    *inputs, expected = args
+    out = _probe(function, *(a.copy() if isinstance(a, np.ndarray) else a for a in inputs))
+    return out is None or not is_close(out, expected)
+
+
 def _first(*findings: Callable[[], str | None]) -> str | None:
     """The first finding that is not None; later ones are not even computed."""
     for finding in findings:
@@ -144,7 +155,11 @@ def flipped_filters(
     if is_close(turned, w):
         return None  # a symmetric filter cannot tell the two apart
     out = _probe(conv_forward, x.copy(), turned, b.copy(), dict(conv_param))
-    if out is not None and is_close(out, expected):
+    if (
+        out is not None
+        and is_close(out, expected)
+        and _wrong(conv_forward, x, w, b, conv_param, expected)
+    ):
         return (
             "your function turns the filters by 180 degrees (a true convolution). The "
             "layer of the notes is a cross-correlation: tap (i, j) of the filter multiplies "
@@ -196,7 +211,11 @@ def missing_padding(
         return None
     padded = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
     out = _probe(conv_forward, padded, w.copy(), b.copy(), {**conv_param, "pad": 0})
-    if out is not None and is_close(out, expected):
+    if (
+        out is not None
+        and is_close(out, expected)
+        and _wrong(conv_forward, x, w, b, conv_param, expected)
+    ):
         return (
             "your function is right when the input arrives already padded, so the padding "
             f"is the problem: did you pad the input with pad={pad} zeros on each side of the "
