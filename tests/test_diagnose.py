@@ -345,6 +345,29 @@ def test_im2col_path_reshape_mistake_is_named():
     assert "images and filters are mixed up" in found.hint
 
 
+def test_im2col_path_must_use_im2col():
+    space = student_code(
+        """
+        def im2col(x, field_height, field_width, stride=1, pad=0):
+            return convref.im2col(x, field_height, field_width, stride, pad)
+
+        def conv_forward_im2col(x, w, b, conv_param):
+            return convref.conv_forward_naive(x, w, b, conv_param)  # loops, no im2col
+        """
+    )
+    found = failure(
+        check_conv_forward,
+        space["conv_forward_im2col"],
+        PS1["grid_x"],
+        PS1["grid_w"],
+        PS1["grid_b"],
+        {"stride": 1, "pad": 0},
+        PS1["grid_out"],
+        known_cols=PS1["grid_cols"],
+    )
+    assert "never called im2col" in found.message
+
+
 def test_im2col_path_is_checked_with_the_known_columns():
     """A broken im2col does not fail the check of a right conv_forward_im2col, and is restored."""
     space = student_code(
