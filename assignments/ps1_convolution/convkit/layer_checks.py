@@ -206,14 +206,29 @@ def check_conv_forward(
     known_cols : ndarray, optional
         The right ``im2col`` of ``x`` for this case. When given, the check
         answers the function's ``im2col`` calls with it, so that only the
-        matrix multiply and the reshapes around it are tested.
+        matrix multiply and the reshapes around it are tested, and it insists
+        that the function does call ``im2col``.
     """
     name = _name(conv_forward)
     what = f"the output of {name}"
     stand_ins = _conv_stand_ins(conv_forward, x, w, conv_param, expected.shape, known_cols)
     diagnose = diagnose_conv_im2col if known_cols is not None else diagnose_conv_forward
+    im2col_calls: list[tuple] = []
+    if "im2col" in stand_ins:
+        answer_im2col = stand_ins["im2col"]
+
+        def counted_im2col(*args: Any, **kwargs: Any) -> Any:
+            im2col_calls.append(args)
+            return answer_im2col(*args, **kwargs)
+
+        stand_ins["im2col"] = counted_im2col
     with replaced_globals(conv_forward, **stand_ins):
         result = conv_forward(x.copy(), w.copy(), b.copy(), dict(conv_param))
+        if "im2col" in stand_ins and not im2col_calls:
+            raise CheckFailed(
+                f"{name} never called im2col.",
+                "this layer is built from your im2col and one matrix multiply, without loops.",
+            )
         out, cache = unpack_pair(result, name, "out", "cache")
         out = require_array(out, what)
         if out.shape != expected.shape:

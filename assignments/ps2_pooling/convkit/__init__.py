@@ -5,7 +5,14 @@ what every assignment needs but none of them asks students to write:
 
 - :mod:`convkit.gradcheck` - numerical gradients and relative error;
 - :mod:`convkit.backend` - NumPy by default, CuPy when asked for and available;
-- :mod:`convkit.plotting` - filters, activation maps and timing plots.
+- :mod:`convkit.plotting` - geometry sketches, activation maps and timing plots;
+- :mod:`convkit.images` - a test picture drawn from formulas (no downloads);
+- :mod:`convkit.layer_checks` - the checks the assignment notebooks run, built on
+  :mod:`convkit.checks` (readable verdicts) and :mod:`convkit.diagnose` (hints
+  that name the usual mistakes).
+
+The checking and plotting modules are imported on demand, so ``import convkit``
+stays light.
 """
 
 from convkit.backend import (
