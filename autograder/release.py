@@ -53,7 +53,7 @@ class ReleaseError(RuntimeError):
     """nbgrader failed, or the release holds something students must not see."""
 
 
-def assignment_ids(course_root: Path = ROOT) -> list[str]:
+def find_assignments(course_root: Path = ROOT) -> list[str]:
     """The assignments of the course: folders of ``solutions/`` holding ``<id>.ipynb``."""
     source = Path(course_root) / SOURCE_DIR
     if not source.is_dir():
@@ -67,7 +67,7 @@ def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -
     Parameters
     ----------
     assignment_ids : list of str, optional
-        Which assignments; all of them (see :func:`assignment_ids`) when None.
+        Which assignments; all of them (see :func:`find_assignments`) when None.
     course_root : Path
         The folder holding ``nbgrader_config.py``, ``solutions/`` and ``src/convkit``.
 
@@ -84,7 +84,7 @@ def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -
         If nbgrader fails or the result leaks solutions or hidden tests.
     """
     course_root = Path(course_root).resolve()
-    known = globals()["assignment_ids"](course_root)
+    known = find_assignments(course_root)
     wanted = known if assignment_ids is None else list(assignment_ids)
     unknown = [a for a in wanted if a not in known]
     if unknown:

@@ -19,7 +19,7 @@ from test_assignments_support import (
     source_notebook,
 )
 
-from autograder.release import ReleaseError, assignment_ids, leaks, release, secret_lines, verify
+from autograder.release import ReleaseError, find_assignments, leaks, release, secret_lines, verify
 
 KIT = ROOT / "src" / "convkit"
 SKIPPED = {"__pycache__", ".ipynb_checkpoints"}
@@ -36,7 +36,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def test_assignment_ids_are_the_three_problem_sets():
-    assert assignment_ids(ROOT) == sorted(ASSIGNMENTS)
+    assert find_assignments(ROOT) == sorted(ASSIGNMENTS)
 
 
 @pytest.mark.slow

@@ -48,7 +48,7 @@ def _wrong(function: Forward, *args: Any) -> bool:
     real inputs and right on the probe. This confirms the first half.
     """
     *inputs, expected = args
-    out = _probe(function, *(a.copy() if isinstance(a, np.ndarray) else a for a in inputs))
+    out = _probe(function, *(a.copy() if isinstance(a, np.ndarray | dict) else a for a in inputs))
     return out is None or not is_close(out, expected)
 
 
