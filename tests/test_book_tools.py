@@ -14,7 +14,12 @@ import pytest
 from book_helpers import ROOT
 
 from tools.assignment_pages import fragment, summarize_notebook
-from tools.build_site import code_fingerprint, jupyter_book_command
+from tools.build_site import (
+    code_fingerprint,
+    drop_stale_outputs,
+    jupyter_book_command,
+    record_fingerprint,
+)
 from tools.bundles import build_bundle, bundle_members, zip_bytes
 from tools.mathjax import vendor_mathjax
 from tools.solution_scan import (
@@ -240,3 +245,16 @@ def test_publish_refuses_an_unbuilt_site(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "run `make site` first" in result.stderr
+
+
+def test_cached_outputs_are_dropped_when_the_code_changes(tmp_path: Path) -> None:
+    cache = tmp_path / ".jupyter_cache"
+    cache.mkdir()
+    assert drop_stale_outputs("v1", tmp_path) is True  # no record yet: first build
+    assert not cache.exists()
+    record_fingerprint("v1", tmp_path)
+    cache.mkdir()
+    assert drop_stale_outputs("v1", tmp_path) is False
+    assert cache.exists(), "outputs made with the same code are kept"
+    assert drop_stale_outputs("v2", tmp_path) is True
+    assert not cache.exists()

@@ -74,7 +74,7 @@ def prepare_sources(release_root: Path = RELEASE) -> list[Path]:
 
 
 CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK / "booklib")
-CODE_STAMP = BUILD / ".chapter-code.sha256"
+CODE_STAMP_NAME = ".chapter-code.sha256"
 
 
 def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS) -> str:
@@ -87,17 +87,23 @@ def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS) -> str:
     return digest.hexdigest()
 
 
-def drop_stale_outputs(build_dir: Path = BUILD) -> bool:
-    """Forget cached chapter outputs if the chapters' code changed; return whether it did."""
-    fingerprint = code_fingerprint()
-    stamp = build_dir / CODE_STAMP.name
+def drop_stale_outputs(fingerprint: str, build_dir: Path = BUILD) -> bool:
+    """Forget cached chapter outputs unless they were made with the code of ``fingerprint``.
+
+    Returns whether they were dropped. The new fingerprint is only recorded by
+    :func:`record_fingerprint` once a build has succeeded.
+    """
+    stamp = build_dir / CODE_STAMP_NAME
     if stamp.is_file() and stamp.read_text() == fingerprint:
         return False
     for stale in (build_dir / ".jupyter_cache", build_dir / ".doctrees"):
         shutil.rmtree(stale, ignore_errors=True)
-    build_dir.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(fingerprint)
     return True
+
+
+def record_fingerprint(fingerprint: str, build_dir: Path = BUILD) -> None:
+    build_dir.mkdir(parents=True, exist_ok=True)
+    (build_dir / CODE_STAMP_NAME).write_text(fingerprint)
 
 
 def jupyter_book_command(book: Path = BOOK, rebuild_all: bool = False) -> list[str]:
@@ -125,8 +131,9 @@ def run_jupyter_book(book: Path = BOOK, rebuild_all: bool = False) -> None:
         )
 
 
-def check_no_markers(html: Path = HTML, bundles: list[Path] | None = None) -> None:
-    """Raise ``RuntimeError`` if the site or a bundle carries an nbgrader marker."""
+def check_no_markers(html: Path = HTML) -> None:
+    """Raise ``RuntimeError`` if the site (its pages, sources and download zips)
+    carries an nbgrader marker."""
     findings = scan_tree(html, secrets=(), skip=[html / "_static" / "mathjax"])
     if findings:
         listed = "\n  ".join(str(f) for f in findings[:20])
@@ -137,11 +144,13 @@ def build(release_root: Path = RELEASE) -> Path:
     """Build the whole site; return the path of its ``index.html``."""
     with build_lock():
         prepare_sources(release_root)
-        code_changed = drop_stale_outputs()
+        fingerprint = code_fingerprint()
+        code_changed = drop_stale_outputs(fingerprint)
         if code_changed:
             print("The chapters' code changed (or first build): every chapter runs again.")
         run_jupyter_book(rebuild_all=code_changed)
         check_no_markers()
+        record_fingerprint(fingerprint)
     return HTML / "index.html"
 
 
