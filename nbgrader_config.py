@@ -21,4 +21,29 @@ c.CourseDirectory.submitted_directory = "autograder/submitted"
 c.CourseDirectory.autograded_directory = "autograder/autograded"
 c.CourseDirectory.feedback_directory = "autograder/feedback"
 # A busy timeout instead of failing on a locked SQLite database.
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "autograder", "gradebook.db") + "?timeout=60"
+GRADEBOOK = os.path.join(HERE, "autograder", "gradebook.db")
+c.CourseDirectory.db_url = f"sqlite:///{GRADEBOOK}?timeout=60"
+
+# --- Grading --------------------------------------------------------------------------
+# Plain `nbgrader autograde` reads these too: a cell may run 30 s, then it is
+# interrupted and grading goes on with the next cell.
+c.Execute.timeout = 30
+c.Execute.interrupt_on_timeout = True
+
+# Feedback never shows the hidden tests' code. (`python -m autograder feedback` also
+# removes traceback frames that quote them, which plain nbgrader does not.)
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# The autograder pipeline (`python -m autograder`, see autograder/README.md); plain
+# nbgrader ignores this section.
+c.Autograder.cell_timeout = 30  # seconds per cell
+c.Autograder.notebook_timeout = 600  # seconds per notebook; later cells are not run
+c.Autograder.memory_limit_mb = 4096  # address space of a grading kernel
+c.Autograder.sandbox = "auto"  # bubblewrap when it works here, else none (reported)
+c.Autograder.kernel_launch = "fork"  # kernels forked from a pre-loaded process
+c.Autograder.workers = 0  # parallel grading processes; 0 = one per CPU core
+# A PostgreSQL gradebook instead of SQLite (pip install psycopg2-binary):
+# c.CourseDirectory.db_url = "postgresql+psycopg2://USER:PASSWORD@HOST:5432/gradebook"

@@ -87,15 +87,13 @@ def run(args: argparse.Namespace) -> int:
         report = collect(course, args.assignment, args.downloads, args.roster)
         print("\n".join(report.summary_lines()))
     elif args.verb == "grade":
-        from autograder.grade import format_table, grade, require_students, table_rows
+        from autograder.grade import format_table, grade
 
         if args.workers is not None and args.workers < 1:
             raise CourseError(f"--workers must be at least 1, got {args.workers}")
         result = grade(course, args.assignment, args.student, args.workers, overrides,
                        progress=not args.no_progress)
-        students = args.student or require_students(course, args.assignment, None)
-        rows = table_rows(course, args.assignment, students)
-        print(format_table(rows, result.max_score))
+        print(format_table(result.rows, result.max_score))
         if result.isolation.note:
             print(f"note: {result.isolation.note}")
         print(f"graded in {result.seconds:g} s")

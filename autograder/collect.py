@@ -46,6 +46,7 @@ class CollectReport:
 
     assignment: str
     placed: dict[str, str] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
     duplicates: dict[str, list[str]] = field(default_factory=dict)
@@ -60,7 +61,8 @@ class CollectReport:
         return asdict(self)
 
     def summary_lines(self) -> list[str]:
-        lines = [f"collect {self.assignment}: {len(self.placed)} placed"]
+        lines = [f"collect {self.assignment}: {len(self.placed)} placed "
+                 f"({len(self.renamed)} under a new name)"]
         lines += [f"  missing      {sid}" for sid in self.missing]
         lines += [
             f"  ambiguous    {sid}: {', '.join(files)} (nothing placed; keep one file)"
@@ -280,7 +282,7 @@ def collect(
             (target / f"{stem}{NOTEBOOK_SUFFIX}").write_bytes(cand.data)
             origins.append(cand.origin)
             if cand.stem != stem:
-                report.note(sid, f"{cand.origin} placed as {stem}{NOTEBOOK_SUFFIX}")
+                report.renamed[sid] = f"{cand.origin} -> {stem}{NOTEBOOK_SUFFIX}"
         report.placed[sid] = ", ".join(origins)
     _save(course, assignment, roster_file, report)
     return report

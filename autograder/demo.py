@@ -43,13 +43,16 @@ class DemoRun:
     collected: CollectReport
     graded: GradeRun
     csv: Path
+    rows: list
     feedback: list[Path]
 
 
-def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0) -> tuple[Course, str]:
+def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
+                 extra_settings: str = "") -> tuple[Course, str]:
     """A released course in ``workdir`` with ``assignment`` (or the toy assignment)."""
     source = REPO / "solutions" / assignment
     settings = DEMO_SETTINGS.format(cell_timeout=cell_timeout, hidden=str(REPO / "solutions"))
+    settings += extra_settings
     course = make_course(workdir / "course", course_id="demo", extra_config=settings)
     if (source / f"{assignment}.ipynb").is_file():
         add_source(course, assignment, source)
@@ -68,9 +71,29 @@ def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0) -> 
 
 def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | None = None,
              cases: list[synthetic.Case] | None = None, progress: bool = True,
-             cell_timeout: float = 10.0, say=print) -> DemoRun:
-    """Build the course and the class, then collect, grade, export and give feedback."""
-    course, assignment = setup_course(workdir, assignment, cell_timeout)
+             cell_timeout: float = 10.0, extra_settings: str = "", say=print) -> DemoRun:
+    """Build the course and the class, then collect, grade, export and give feedback.
+
+    Parameters
+    ----------
+    workdir : Path
+        A new folder for the course, the downloads and the CSV.
+    assignment : str
+        Which assignment's source to copy from the repository.
+    workers : int, optional
+        Grading processes (default: one per core).
+    cases : list of Case, optional
+        The synthetic class (default: :data:`autograder.synthetic.CLASS`).
+    progress : bool
+        Progress bars on stderr.
+    cell_timeout : float
+        Seconds per cell (the endless loops of the class wait this long).
+    extra_settings : str
+        More ``nbgrader_config.py`` lines for the throw-away course.
+    say : callable
+        Where the report goes (``print``).
+    """
+    course, assignment = setup_course(workdir, assignment, cell_timeout, extra_settings)
     release_path = course.release_notebooks(assignment)[0]
     release = C.read_notebook(release_path)
     source = C.read_notebook(course.source_dir(assignment) / release_path.name)
@@ -91,7 +114,7 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
     say(f"\ngraded in {graded.seconds:g} s; isolation: {graded.isolation.mode}"
         + (f" ({note})" if note else ""))
     say(f"scores: {csv_path}\nfeedback: {course.step_root(course.coursedir.feedback_directory)}")
-    return DemoRun(course, assignment, collected, graded, csv_path, pages)
+    return DemoRun(course, assignment, collected, graded, csv_path, rows, pages)
 
 
 def main(workdir: str | None, assignment: str, workers: int | None, keep: bool) -> int:

@@ -84,7 +84,8 @@ def grade(
     if to_grade:
         _run_pool(course, assignment, to_grade, workers, overrides or {}, run, progress)
     save_results(course.report_dir(assignment), run.results)
-    run.rows = table_rows(course, assignment, wanted)
+    # the summary covers the roster (missing students too) unless students were named
+    run.rows = table_rows(course, assignment, require_students(course, assignment, students))
     run.seconds = round(time.monotonic() - started, 1)
     return run
 
@@ -167,11 +168,12 @@ def format_table(rows: list[Row], max_score: float, width: int = 60,
 
 
 def require_students(course: Course, assignment: str, students: list[str] | None) -> list[str]:
-    """The students a report covers: the roster if collect saved one, else those graded."""
-    if students:
-        return students
+    """The students a report covers: those named, else the roster saved by collect, else
+    everyone graded so far."""
     from autograder.collect import load_roster
 
+    if students:
+        return students
     if course.roster_path.is_file():
         return load_roster(course.roster_path)
     graded = sorted(load_results(course.report_dir(assignment)))

@@ -39,18 +39,26 @@ class Case:
 
 
 def answer_cells(nb: NotebookNode) -> list[NotebookNode]:
+    """Code answers (the functions students write)."""
     return [c for c in nb.cells if c.cell_type == "code" and C.is_solution(c)]
+
+
+def written_answers(nb: NotebookNode) -> list[NotebookNode]:
+    """Answers in words (graded by hand)."""
+    return [c for c in nb.cells if c.cell_type != "code" and C.is_solution(c)]
 
 
 def test_cells(nb: NotebookNode) -> list[NotebookNode]:
     return [c for c in nb.cells if C.is_test(c)]
 
 
-def fill_answers(release: NotebookNode, source: NotebookNode, count: int | None = None):
-    """A copy of ``release`` with the first ``count`` answer cells (all by default) solved."""
+def fill_answers(release: NotebookNode, source: NotebookNode, count: int | None = None,
+                 written: bool = True):
+    """A copy of ``release`` with the first ``count`` code answers (all by default) solved,
+    and the written answers too when ``written``."""
     nb = copy.deepcopy(release)
     answers = C.cells_by_id(source)
-    for cell in answer_cells(nb)[:count]:
+    for cell in answer_cells(nb)[:count] + (written_answers(nb) if written else []):
         solved = answers.get(C.grade_id(cell))
         if solved is not None:
             cell.source = C.strip_solution_markers(solved.source)
@@ -141,8 +149,8 @@ MODIFIERS: dict[str, tuple[str, Callable[[NotebookNode], None] | None]] = {
         nb, "import os\nos._exit(3)")),
     "sys_exit": ("calls sys.exit", lambda nb: _insert_after_first_answer(
         nb, "import sys\nsys.exit('done')")),
-    "huge_output": ("prints 300,000 lines", lambda nb: _insert_after_first_answer(
-        nb, "for i in range(300_000):\n    print('line', i)")),
+    "huge_output": ("prints 10 MB", lambda nb: _insert_after_first_answer(
+        nb, "for i in range(200):\n    print(i, 'spam' * 12_500)")),
     "writes_outside": ("writes files outside its folder", lambda nb: _insert_after_first_answer(
         nb, "with open('/tmp/autograder-escape.txt', 'w') as fh:\n    fh.write('escaped')")),
     "tampered_test": ("edited a test cell", _tamper),
@@ -159,8 +167,9 @@ MODIFIERS: dict[str, tuple[str, Callable[[NotebookNode], None] | None]] = {
 
 def make_notebook(kind: str, release: NotebookNode, source: NotebookNode) -> NotebookNode:
     """The notebook of one case (``partial`` and ``untouched`` are built here too)."""
-    if kind == "partial":
-        return fill_answers(release, source, count=(len(answer_cells(release)) + 1) // 2)
+    if kind == "partial":  # half the functions, no written answer
+        return fill_answers(release, source, count=(len(answer_cells(release)) + 1) // 2,
+                            written=False)
     if kind == "untouched":
         return copy.deepcopy(release)
     nb = fill_answers(release, source)

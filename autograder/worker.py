@@ -31,7 +31,7 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
-from autograder import execute, kernels
+from autograder import execute, kernels, speedups
 from autograder.course import Course
 from autograder.results import StudentResult
 from autograder.sandbox import Isolation
@@ -88,6 +88,7 @@ class NotebookGrader:
     """Grades one student at a time with nbgrader, in this process."""
 
     def __init__(self, course: Course, retries: int = 3):
+        speedups.apply()
         self.course = course
         self.config = grading_config(course)
         self.retries = retries

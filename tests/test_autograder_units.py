@@ -1,0 +1,477 @@
+"""Unit tests of the autograder's parts that need no grading kernel.
+
+Collect, integrity repair, the static scan, statuses, feedback redaction, the
+reference guard, the sandbox arguments, memory limits, the worker supervisor and the
+command line. The full pipeline is exercised in test_autograder_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import linecache
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+from autograder import cells as C
+from autograder import collect as collect_mod
+from autograder import import_guard, toy
+from autograder.__main__ import main as cli
+from autograder.course import Course, CourseError, check_id
+from autograder.feedback import HIDDEN_FRAME, CheckNoHiddenTests, RedactHiddenTests
+from autograder.integrity import check_and_repair
+from autograder.results import StudentResult, decide
+from autograder.sandbox import bwrap_prefix, choose_isolation
+from autograder.scan import scan_source
+from autograder.scores import SubmissionScores
+from autograder.synthetic import make_notebook
+from autograder.workspace import make_course
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def release_of(source):
+    """The student version of a source notebook, as nbgrader makes it (no gradebook)."""
+    nb = copy.deepcopy(source)
+    nb, _ = ClearSolutions().preprocess(nb, {})
+    nb, _ = ClearHiddenTests().preprocess(nb, {})
+    return nb
+
+
+@pytest.fixture(scope="module")
+def toy_pair():
+    source = toy.source_notebook()
+    return release_of(source), source
+
+
+# -- collect ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("s001.ipynb", ["s001"]),
+        ("s001_ps1 (1).ipynb", ["s001"]),
+        ("s001-ps1-2.ipynb", ["s001"]),
+        ("S001.zip", ["s001"]),
+        ("s001", ["s001"]),
+        ("s0010.ipynb", []),  # another id's prefix is not a match
+        ("xs001.ipynb", []),
+        ("notes.txt", []),
+    ],
+)
+def test_owner_of_a_download_entry(name, expected):
+    assert collect_mod.owners(name, ["s001", "s002"]) == expected
+
+
+def test_roster_errors_name_the_problem(tmp_path):
+    bad = tmp_path / "roster.csv"
+    bad.write_text("id,name\ns001,A\n")
+    with pytest.raises(CourseError, match="no 'student_id' column.*id, name"):
+        collect_mod.load_roster(bad)
+    bad.write_text("student_id\ns001\ns001\n")
+    with pytest.raises(CourseError, match="twice"):
+        collect_mod.load_roster(bad)
+    bad.write_text("student_id\n../etc\n")
+    with pytest.raises(CourseError, match="not usable as a folder name"):
+        collect_mod.load_roster(bad)
+    assert collect_mod.load_roster(_roster(tmp_path, ["s2", "s1"])) == ["s2", "s1"]
+
+
+def _roster(folder: Path, ids: list[str]) -> Path:
+    path = folder / "roster.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student_id"])
+        writer.writerows([[i] for i in ids])
+    return path
+
+
+def test_choose_collapses_copies_and_refuses_to_guess():
+    a = collect_mod.Candidate("s1.ipynb", b"A")
+    a2 = collect_mod.Candidate("s1 (1).ipynb", b"A")
+    b = collect_mod.Candidate("s1/ps1.ipynb", b"B")
+    c = collect_mod.Candidate("s1/scratch.ipynb", b"C")
+    chosen, dups, problem = collect_mod.choose([a, a2], ["ps1"])
+    assert chosen == {"ps1": a} and dups == ["s1.ipynb", "s1 (1).ipynb"] and problem == []
+    chosen, _, problem = collect_mod.choose([a, c], ["ps1"])
+    assert chosen == {} and problem == ["s1.ipynb", "s1/scratch.ipynb"]
+    # the exact expected name decides between different notebooks
+    chosen, _, problem = collect_mod.choose([b, c], ["ps1"])
+    assert chosen == {"ps1": b} and problem == []
+
+
+@pytest.fixture
+def toy_course(tmp_path, toy_pair):
+    course = make_course(tmp_path / "course", course_id="unit")
+    release, _ = toy_pair
+    folder = course.release_dir("toy")
+    folder.mkdir(parents=True)
+    nbformat.write(release, folder / "toy.ipynb")
+    return course
+
+
+def test_collect_places_every_form_of_download(tmp_path, toy_course, toy_pair):
+    release, source = toy_pair
+    good = nbformat.writes(make_notebook("perfect", release, source)).encode()
+    other = nbformat.writes(make_notebook("partial", release, source)).encode()
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    (downloads / "s1.ipynb").write_bytes(good)
+    (downloads / "s2_toy (1).ipynb").write_bytes(good)
+    with zipfile.ZipFile(downloads / "s3.zip", "w") as archive:
+        archive.writestr("deep/inside/toy.ipynb", good)
+        archive.writestr("__MACOSX/deep/._toy.ipynb", b"junk")
+        archive.writestr("deep/readme.txt", "hi")
+    (downloads / "s4" / ".ipynb_checkpoints").mkdir(parents=True)
+    (downloads / "s4" / "work.ipynb").write_bytes(good)
+    (downloads / "s4" / ".ipynb_checkpoints" / "work-checkpoint.ipynb").write_bytes(other)
+    (downloads / "s5-1.ipynb").write_bytes(good)
+    (downloads / "s5-2.ipynb").write_bytes(other)  # two different tries: ambiguous
+    (downloads / "s6.ipynb").write_bytes(good)
+    (downloads / "s6 (copy).ipynb").write_bytes(good)  # same bytes twice: a duplicate
+    (downloads / "s99.ipynb").write_bytes(good)  # not on the roster
+    (downloads / "grades.csv").write_text("x\n")
+    roster = _roster(tmp_path, ["s1", "s2", "s3", "s4", "s5", "s6", "s7"])
+
+    report = collect_mod.collect(toy_course, "toy", downloads, roster)
+
+    assert sorted(report.placed) == ["s1", "s2", "s3", "s4", "s6"]
+    for sid in report.placed:
+        placed = toy_course.submitted_dir(sid, "toy") / "toy.ipynb"
+        assert placed.read_bytes() == good, sid
+        assert [p.name for p in placed.parent.iterdir()] == ["toy.ipynb"]
+    assert report.placed["s3"] == "s3.zip:deep/inside/toy.ipynb"
+    assert report.missing == ["s7"]
+    assert report.ambiguous == {"s5": ["s5-1.ipynb", "s5-2.ipynb"]}
+    assert not toy_course.submitted_dir("s5", "toy").exists()
+    assert report.duplicates == {"s6": ["s6 (copy).ipynb", "s6.ipynb"]}
+    assert report.unknown == ["s99.ipynb"]
+    assert "grades.csv" in report.ignored and "s3.zip:deep/readme.txt" in report.ignored
+    assert set(report.renamed) == {"s1", "s2", "s4", "s6"}  # s3 was toy.ipynb already
+    # the roster and the report are kept for export and grade
+    assert collect_mod.load_report(toy_course, "toy").missing == ["s7"]
+    assert toy_course.roster_path.read_text().splitlines()[0] == "student_id"
+
+
+def test_collect_reports_a_broken_zip(tmp_path, toy_course):
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    (downloads / "s1.zip").write_bytes(b"not a zip")
+    report = collect_mod.collect(toy_course, "toy", downloads, _roster(tmp_path, ["s1"]))
+    assert report.missing == ["s1"]
+    assert "cannot be read as a zip file" in report.notes["s1"][0]
+
+
+# -- integrity -------------------------------------------------------------------------
+
+def test_untouched_submission_is_not_tampered(toy_pair):
+    release, source = toy_pair
+    nb = make_notebook("perfect", release, source)
+    before = copy.deepcopy(nb)
+    report = check_and_repair(nb, release)
+    assert report.tampered == [] and report.notes == []
+    assert nb == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("tampered_test", "test cell 'test_relu' was edited"),
+        ("deleted_test", "test cell 'test_relu' was deleted"),
+        ("stripped_metadata", "test cell 'test_relu' lost its nbgrader metadata"),
+        ("more_points", "test cell 'test_relu' had its nbgrader metadata changed"),
+    ],
+)
+def test_tampering_is_found_and_undone(toy_pair, kind, message):
+    release, source = toy_pair
+    nb = make_notebook(kind, release, source)
+    report = check_and_repair(nb, release)
+    assert len(report.tampered) == 1 and report.tampered[0].startswith(message)
+    # after the repair the test cells are the released ones, in the released order
+    released_tests = [(C.grade_id(c), c.source, C.meta(c)) for c in release.cells if C.is_test(c)]
+    repaired = [(C.grade_id(c), c.source, C.meta(c)) for c in nb.cells if C.is_test(c)]
+    assert repaired == released_tests
+    order = [C.grade_id(c) for c in nb.cells if C.grade_id(c)]
+    assert order == [C.grade_id(c) for c in release.cells if C.grade_id(c)]
+
+
+def test_other_repairs(toy_pair):
+    release, source = toy_pair
+    nb = make_notebook("perfect", release, source)
+    relu = C.cells_by_id(nb)["relu"]
+    nb.cells.remove(relu)  # a deleted answer cell carries no points: a note, no stub
+    copy_of_test = copy.deepcopy(C.cells_by_id(nb)["test_out_size"])
+    nb.cells.append(copy_of_test)  # a second cell claiming a test's grade id
+    setup = C.cells_by_id(nb)["setup"]
+    setup.cell_type = "markdown"
+    report = check_and_repair(nb, release)
+    assert report.notes == ["answer cell 'relu' is missing (deleted or unlabelled)"]
+    assert "a second cell claims grade id 'test_out_size' (its metadata removed)" in report.tampered
+    assert any("'setup' was turned into a markdown cell" in t for t in report.tampered)
+    assert "relu" not in C.cells_by_id(nb)
+    assert C.cells_by_id(nb)["setup"].cell_type == "code"
+    assert C.meta(nb.cells[-1]) == {}
+
+
+# -- static scan -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("code", "rule"),
+    [
+        ("import convref", "imports the reference solutions"),
+        ("from convref.conv_naive import conv_forward_naive", "imports the reference solutions"),
+        ("def f(x):\n    return convref.relu_forward(x)", "names the reference solutions"),
+        ("m = getattr(mod, 'conv' 'ref')", "names the reference solutions"),
+        ("import importlib", "import machinery"),
+        ("f = __import__('os')", "import machinery"),
+        ("import sys\nsys.modules['x']", "import machinery"),
+        ("from sys import modules", "import machinery"),
+        ("exec('x = 1')", "code built at run time"),
+        ("y = eval('2')", "code built at run time"),
+        ("ref = globals()['reference']", "introspection of other cells"),
+        ("import inspect", "introspection of other cells"),
+        ("open('../../solutions/ps1/ps1.ipynb').read()", "refers to course files"),
+        ("open('/x/autograder/gradebook.db', 'rb')", "refers to course files"),
+        ("!cat ../../gradebook.db", "IPython magic or shell command"),
+        ("import subprocess", "subprocess"),
+        ("import os\nos.system('ls')", "subprocess"),
+    ],
+)
+def test_scan_flags_reaching_for_the_reference(code, rule):
+    assert rule in [f.rule for f in scan_source(code, "answer")]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import numpy as np\ndef relu(x):\n    return np.maximum(x, 0)",
+        "from convkit import rel_error\nmodel.eval()\nprint('done')",
+        "def f(x):\n    out = {'pad': 1}\n    return x[..., ::2]",
+        "this is not python (",
+    ],
+)
+def test_scan_leaves_ordinary_code_alone(code):
+    assert scan_source(code, "answer") == []
+
+
+# -- statuses --------------------------------------------------------------------------
+
+def test_status_of_each_situation():
+    scores = SubmissionScores(4.0, {("nb", "t1"): 4.0, ("nb", "t2"): 0.0})
+    ok = StudentResult("s", ok=True)
+    assert decide("s", None, None).status == "missing"
+    assert decide("s", None, None, "ambiguous submission: a, b").reason.startswith("ambiguous")
+    failed = decide("s", StudentResult.failed("s", "boom"), scores)
+    assert (failed.status, failed.reason, failed.score) == ("failed", "boom", None)
+    assert decide("s", ok, scores).status == "graded" and decide("s", ok, scores).score == 4.0
+    assert decide("s", ok, None).status == "failed"  # never a silent zero
+    tampered = StudentResult("s", ok=True, tampered=["test cell 't1' was edited"],
+                             flags=["cell a, line 1: imports the reference solutions (x)"])
+    row = decide("s", tampered, scores)
+    assert row.status == "tampered" and "was edited" in row.reason and "suspicious" in row.reason
+    flagged = StudentResult("s", ok=True, flags=["cell a, line 1: x"])
+    assert decide("s", flagged, scores).status == "flagged"
+    manual = SubmissionScores(4.0, needs_manual=["essay"])
+    assert decide("s", ok, manual).status == "needs_manual"
+    ungraded = SubmissionScores(4.0, ungraded_tests=["t2"])
+    row = decide("s", ok, ungraded)
+    assert row.status == "failed" and row.score is None and "t2" in row.reason
+    assert decide("s", None, scores).status == "failed"  # in the gradebook, not graded here
+
+
+# -- feedback redaction ----------------------------------------------------------------
+
+HIDDEN_CELL = (
+    "assert relu(x).shape == (2, 2)\n"
+    "### BEGIN HIDDEN TESTS\n"
+    "secret_expected = np.array([[0.0, 2.0], [3.0, 0.0]])\n"
+    "assert np.array_equal(relu(x), secret_expected), 'wrong values'\n"
+    "### END HIDDEN TESTS"
+)
+
+
+def _traceback():
+    return [
+        "\x1b[31m----------------------------------------------------------------\x1b[39m",
+        "\x1b[31mAssertionError\x1b[39m    Traceback (most recent call last)",
+        "\x1b[36mCell\x1b[39m \x1b[32mIn[7]\x1b[39m\x1b[32m, line 4\x1b[39m\n"
+        "      2 ### BEGIN HIDDEN TESTS\n      3 secret_expected = np.array([[0.0, 2.0], "
+        "[3.0, 0.0]])\n\x1b[32m----> 4\x1b[39m assert np.array_equal(relu(x), secret_expected), "
+        "'wrong values'\n",
+        "\x1b[36mCell\x1b[39m \x1b[32mIn[3]\x1b[39m, in relu(x)\n      1 def relu(x):\n----> 2"
+        "     return x.clip(0)\n",
+        "\x1b[31mAssertionError\x1b[39m: wrong values",
+    ]
+
+
+def test_redaction_removes_hidden_frames_and_keeps_the_students():
+    kept = RedactHiddenTests._redact(_traceback(), {
+        line.strip() for line in HIDDEN_CELL.splitlines() if len(line.strip()) >= 3}, 7)
+    text = "\n".join(kept)
+    assert HIDDEN_FRAME in kept
+    assert "secret_expected" not in text and "array_equal" not in text
+    assert "return x.clip(0)" in text  # the student's own frame stays
+    assert kept[-1].endswith("wrong values") and len(kept) == 5
+
+
+def test_last_safety_net_refuses_a_leak():
+    cell = nbformat.v4.new_code_cell("assert relu(x).shape == (2, 2)")
+    cell.outputs = [nbformat.v4.new_output(
+        "stream", name="stdout", text="secret_expected = np.array([[0.0, 2.0], [3.0, 0.0]])")]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    check = CheckNoHiddenTests()
+    CheckNoHiddenTests.hidden_lines = {"secret_expected = np.array([[0.0, 2.0], [3.0, 0.0]])"}
+    try:
+        with pytest.raises(RuntimeError, match="hidden test code would appear"):
+            check.preprocess(nb, {})
+        cell.outputs = []
+        check.preprocess(nb, {})  # nothing left: no complaint
+    finally:
+        CheckNoHiddenTests.hidden_lines = set()
+
+
+# -- the reference guard ---------------------------------------------------------------
+
+def _run_as_cell(code: str, name: str) -> None:
+    filename = f"/tmp/ipykernel_0/{name}.py"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    try:
+        exec(compile(code, filename, "exec"), {})
+    finally:
+        del linecache.cache[filename]
+
+
+def test_reference_guard_lets_only_instructor_cells_import_convref():
+    instructor = "import convref\nassert convref.conv_output_size(5, 3, 2, 1) == 3"
+    student = "def sneaky():\n    import convref\n    return convref\nsneaky()"
+    saved = {k: v for k, v in sys.modules.items() if k.startswith("convref")}
+    guard = import_guard.install({import_guard.cell_hash(instructor)})
+    try:
+        guard.purge()
+        _run_as_cell(instructor, "1")
+        guard.purge()
+        with pytest.raises(ImportError, match="reference solutions"):
+            _run_as_cell(student, "2")
+        import json  # noqa: F401  (other imports are not the guard's business)
+    finally:
+        sys.meta_path.remove(guard)
+        sys.modules.update(saved)
+
+
+# -- sandbox and limits ----------------------------------------------------------------
+
+def test_sandbox_arguments_hide_private_paths(tmp_path):
+    secret_dir = tmp_path / "solutions"
+    secret_dir.mkdir()
+    secret_file = tmp_path / "gradebook.db"
+    secret_file.write_text("")
+    private = tmp_path / "private"
+    run = private / "w0"
+    args = bwrap_prefix([secret_dir, secret_file, tmp_path / "absent"], private, run)
+    joined = " ".join(args)
+    assert f"--tmpfs {secret_dir}" in joined
+    assert f"--ro-bind /dev/null {secret_file}" in joined
+    assert "absent" not in joined
+    assert f"--tmpfs {private} --bind {run} {run}" in joined
+    assert "--unshare-net" in args and "--unshare-pid" in args and args[-1] == "--"
+    assert choose_isolation("none").mode == "none"
+
+
+def test_memory_limit_turns_a_huge_allocation_into_memory_error():
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "import kernel_entry\n"
+        "kernel_entry.apply_limits(1024, 16)\n"
+        "import numpy as np\n"
+        "try:\n    np.ones(10**9)\nexcept MemoryError:\n    print('MemoryError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "autograder")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "MemoryError", done.stderr
+
+
+# -- worker supervisor -----------------------------------------------------------------
+
+def fake_worker(conn, course_root, overrides, index, private_root, isolation):
+    """Stands in for autograder.worker.worker_main in the pool test (spawned by name)."""
+    conn.send(("ready", index))
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        _, student = task
+        if student == "dies":
+            os._exit(3)
+        if student == "hangs":
+            time.sleep(600)
+        conn.send(("done", StudentResult(student, ok=True)))
+
+
+def test_pool_survives_dead_and_stuck_workers(monkeypatch):
+    from autograder import pool as pool_mod
+
+    monkeypatch.setattr(pool_mod, "worker_main", fake_worker)
+    results = {}
+    grading = pool_mod.GradingPool("unused", {}, 2, "unused", ("none", ""), time_limit=3.0)
+    students = ["a", "dies", "b", "hangs", "c", "d"]
+    grading.run("toy", students, lambda r: results.setdefault(r.student, r))
+    assert sorted(results) == sorted(students)
+    assert all(results[s].ok for s in "abcd")
+    assert "killed while grading" in results["dies"].reason
+    assert "took longer than 3 s" in results["hangs"].reason
+    assert grading.workers == {}
+
+
+# -- course and command line -----------------------------------------------------------
+
+def test_ids_and_course_errors(tmp_path):
+    assert check_id("student id", "s-01.x") == "s-01.x"
+    for bad in ("", "../x", "a/b", ".hidden", "a b"):
+        with pytest.raises(CourseError):
+            check_id("student id", bad)
+    with pytest.raises(CourseError, match="no nbgrader_config.py"):
+        Course.load(tmp_path)
+
+
+def test_cli_reports_errors_with_exit_status_2(tmp_path, capsys, toy_course):
+    assert cli(["--course-root", str(tmp_path), "grade", "toy"]) == 2
+    assert "no nbgrader_config.py" in capsys.readouterr().err
+    root = str(toy_course.root)
+    assert cli(["--course-root", root, "grade", "toy", "--workers", "0"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert cli(["--course-root", root, "grade", "nope"]) == 2
+    assert "not in the gradebook" in capsys.readouterr().err
+    assert cli(["--course-root", root, "collect", "toy", str(tmp_path / "none"),
+                "--roster", str(_roster(tmp_path, ["s1"]))]) == 2
+    assert "download folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli(["grade"])  # argparse: the assignment is required
+
+
+def test_repository_config_holds_grading_settings():
+    course = Course.load(ROOT)
+    assert course.settings.cell_timeout == 30
+    assert course.settings.sandbox == "auto"
+    assert course.sqlite_path == ROOT / "autograder" / "gradebook.db"
+    assert "?timeout=60" in course.db_url
+    hidden = course.private_paths()
+    assert ROOT / "solutions" in hidden and course.data_dir in hidden
+
+
+def test_synthetic_cases_are_built_by_code(toy_pair):
+    release, source = toy_pair
+    perfect = make_notebook("perfect", release, source)
+    assert "np.maximum" in C.cells_by_id(perfect)["relu"].source
+    assert "BEGIN SOLUTION" not in nbformat.writes(perfect)
+    assert make_notebook("untouched", release, source) == release
+    stream = io.StringIO(nbformat.writes(make_notebook("wrong_shapes", release, source)))
+    assert "relu = _demo_wrong_shape(relu)" in stream.getvalue()
