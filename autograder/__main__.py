@@ -56,9 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="assignment whose source is copied (default: ps1_convolution; the "
                    "built-in toy assignment if its source is missing)")
     p.add_argument("--workdir", default=None,
-                   help="keep everything in this new folder (default: a temporary one)")
+                   help="folder for the throw-away course, downloads and scores "
+                   "(default: autograder/work/demo, replaced on every run)")
     p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser
 
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.verb == "demo":
         from autograder.demo import main as demo_main
 
-        return demo_main(args.workdir, args.assignment, args.workers, args.keep)
+        return demo_main(args.workdir, args.assignment, args.workers)
     if args.verb == "release":
         return _release(args)
     overrides = _overrides(args)

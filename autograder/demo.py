@@ -11,7 +11,6 @@ gradebook and folders are never touched.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import nbformat
 from autograder import cells as C
 from autograder import synthetic, toy
 from autograder.collect import CollectReport, collect
-from autograder.course import Course
+from autograder.course import Course, CourseError
 from autograder.export import export
 from autograder.feedback import feedback
 from autograder.grade import GradeRun, format_table, grade
@@ -28,12 +27,22 @@ from autograder.workspace import add_source, generate_release, make_course
 
 REPO = Path(__file__).resolve().parents[1]
 
+DEFAULT_WORKDIR = REPO / "autograder" / "work" / "demo"
+
 # Short limits: the endless loops of the synthetic class cost one cell timeout each.
+# Kernels must not see the real course's solutions and grading data either.
 DEMO_SETTINGS = """
 c.Autograder.cell_timeout = {cell_timeout}
 c.Autograder.notebook_timeout = 300
-c.Autograder.hidden_paths = [{hidden!r}]
+c.Autograder.hidden_paths = {hidden!r}
 """
+
+
+def real_course_private_paths() -> list[str]:
+    """What kernels must not see of the repository's own course."""
+    if not (REPO / "nbgrader_config.py").is_file():
+        return [str(REPO / "solutions")]
+    return [str(p) for p in Course.load(REPO).private_paths()]
 
 
 @dataclass
@@ -51,7 +60,7 @@ def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
                  extra_settings: str = "") -> tuple[Course, str]:
     """A released course in ``workdir`` with ``assignment`` (or the toy assignment)."""
     source = REPO / "solutions" / assignment
-    settings = DEMO_SETTINGS.format(cell_timeout=cell_timeout, hidden=str(REPO / "solutions"))
+    settings = DEMO_SETTINGS.format(cell_timeout=cell_timeout, hidden=real_course_private_paths())
     settings += extra_settings
     course = make_course(workdir / "course", course_id="demo", extra_config=settings)
     if (source / f"{assignment}.ipynb").is_file():
@@ -117,11 +126,12 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
     return DemoRun(course, assignment, collected, graded, csv_path, rows, pages)
 
 
-def main(workdir: str | None, assignment: str, workers: int | None, keep: bool) -> int:
-    folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
-    try:
-        run_demo(folder, assignment, workers)
-    finally:
-        if not keep and workdir is None:
-            shutil.rmtree(folder, ignore_errors=True)
+def main(workdir: str | None, assignment: str, workers: int | None) -> int:
+    """``python -m autograder demo``: everything under ``workdir`` (replaced if it exists)."""
+    folder = Path(workdir) if workdir else DEFAULT_WORKDIR
+    if folder.exists():
+        if not (folder / "course" / "nbgrader_config.py").is_file():
+            raise CourseError(f"{folder} exists and is not a demo folder; choose another --workdir")
+        shutil.rmtree(folder)
+    run_demo(folder, assignment, workers)
     return 0

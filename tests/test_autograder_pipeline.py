@@ -27,7 +27,7 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
 from autograder import cells as C
-from autograder import synthetic
+from autograder import synthetic, toy
 from autograder.__main__ import main as cli
 from autograder.demo import REPO, run_demo
 from autograder.feedback import HIDDEN_FRAME, feedback, hidden_lines
@@ -287,3 +287,29 @@ def test_the_other_assignments_grade_the_same_way(tmp_path, assignment):
             synthetic.make_notebook("partial", release, source), source, kit)),
     }
     assert got["s002"][1] < top
+
+
+@pytest.mark.parametrize(
+    ("launch", "sandbox"),
+    [("spawn", "auto"), ("fork", "none")],
+    ids=["fresh-interpreter-per-kernel", "no-sandbox"],
+)
+def test_other_kernel_modes_grade_the_same(tmp_path, launch, sandbox):
+    """The toy assignment's exact scores with the non-default launch and sandbox modes."""
+    cases = [synthetic.Case("s001", "perfect"), synthetic.Case("s002", "raises"),
+             synthetic.Case("s003", "os_exit"), synthetic.Case("s004", "swallows_interrupt"),
+             synthetic.Case("s005", "reference_import"), synthetic.Case("s006", "partial")]
+    settings = FAST + f"c.Autograder.kernel_launch = {launch!r}\nc.Autograder.sandbox = {sandbox!r}\n"
+    run = run_demo(tmp_path, toy.ASSIGNMENT, workers=2, cases=cases, progress=False,
+                   cell_timeout=3, extra_settings=settings, say=lambda *_: None)
+    got = {r.student: (r.status, r.score) for r in run.graded.rows}
+    assert got == {
+        "s001": ("graded", toy.EXPECTED_SCORE["perfect"]),
+        "s002": ("graded", toy.EXPECTED_SCORE["raises"]),
+        "s003": ("graded", toy.MAX_SCORE),
+        "s004": ("graded", toy.MAX_SCORE),
+        "s005": ("flagged", toy.MAX_SCORE),
+        "s006": ("graded", toy.EXPECTED_SCORE["partial"]),
+    }
+    assert run.graded.isolation.mode == ("none" if sandbox == "none" else
+                                         ("bwrap" if bwrap_works() else "none"))
