@@ -144,12 +144,16 @@ class SafeExecute(Execute):
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            cell.outputs.append(error_output(KERNEL_DIED, (
+            # what arrived before the kernel died depends on timing: keep only the message
+            cell.execution_count = None
+            cell.outputs = [error_output(KERNEL_DIED, (
                 "the kernel stopped while running this cell (os._exit(), exit(), a crash or "
-                "the memory limit); it was restarted and the cells above were run again")))
+                "the memory limit); it was restarted and the cells above were run again"))]
+            self._dropped_chars = 0
             self._events.append(f"{label}: kernel died, restarted")
             self._recover()
         except CellTimeoutError:
+            cell.execution_count = None
             cell.outputs = [error_output(TIMEOUT, (
                 f"{self._timeout_reason()}; it did not stop when interrupted, so the kernel "
                 "was restarted and the cells above were run again"))]

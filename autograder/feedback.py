@@ -40,6 +40,7 @@ from autograder.results import Row, load_results
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FRAME_LINE = re.compile(r"^\s*(?:-*>\s*)?\d+\s?")
+_ARROW = re.compile(r"^\s*-+>")
 HIDDEN_FRAME = "(a check from the hidden tests failed here; its code is not shown)"
 
 
@@ -72,32 +73,40 @@ class AutograderBanner(NbGraderPreprocessor):
 
 
 class RedactHiddenTests(NbGraderPreprocessor):
-    """Remove traceback frames that come from a cell's hidden tests."""
+    """Remove the hidden tests' lines from the tracebacks of the cells that hold them.
+
+    A traceback frame whose failing line is hidden becomes one line saying a hidden
+    check failed; in a frame that failed on a visible line, the hidden lines shown
+    around it are dropped.
+    """
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
         if cell.cell_type != "code" or not C.has_hidden_tests(cell.source):
             return cell, resources
-        own = {line.strip() for line in cell.source.splitlines() if len(line.strip()) >= 3}
-        count = cell.get("execution_count")
+        hidden = {line.strip() for line in C.hidden_test_lines(cell.source) if line.strip()}
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                output["traceback"] = self._redact(output.get("traceback", []), own, count)
+                output["traceback"] = self.redact(output.get("traceback", []), hidden)
         return cell, resources
 
     @staticmethod
-    def _redact(traceback: list[str], own: set[str], count: int | None) -> list[str]:
+    def redact(traceback: list[str], hidden: set[str]) -> list[str]:
+        """``traceback`` (IPython's list of frames) without the ``hidden`` code lines."""
         kept: list[str] = []
-        header = re.compile(rf"\bIn\s*\[{count}\]") if count is not None else None
         for entry in traceback:
-            plain = _plain(entry)
-            lines = plain.splitlines()
-            from_cell = bool(header and header.search(plain))
-            quotes_cell = any(_code_of(line) in own for line in lines if _code_of(line))
-            if from_cell or quotes_cell:
+            lines = entry.split("\n")
+            plain = [_plain(line) for line in lines]
+            secret = {
+                i for i, line in enumerate(plain)
+                if _code_of(line) in hidden or C.HIDDEN_BEGIN in line or C.HIDDEN_END in line
+            }
+            if not secret:
+                kept.append(entry)
+            elif any(i in secret for i, line in enumerate(plain) if _ARROW.match(line)):
                 if not kept or kept[-1] != HIDDEN_FRAME:
                     kept.append(HIDDEN_FRAME)
             else:
-                kept.append(entry)
+                kept.append("\n".join(line for i, line in enumerate(lines) if i not in secret))
         return kept
 
 

@@ -29,6 +29,7 @@ class GradeRun:
     max_score: float = 0.0
     isolation: Isolation = field(default_factory=lambda: Isolation("none"))
     seconds: float = 0.0
+    finished: set[str] = field(default_factory=set)
 
 
 def submitted_students(course: Course, assignment: str) -> list[str]:
@@ -75,15 +76,18 @@ def grade(
     to_grade: list[str] = []
     for student in wanted:
         if student not in available:
-            run.results[student] = StudentResult.failed(student, "no collected submission")
-            continue
+            continue  # reported as missing
         prepared = prepare(course, assignment, student, release)
         run.results[student] = prepared
         if prepared.ok:
             to_grade.append(student)
-    if to_grade:
-        _run_pool(course, assignment, to_grade, workers, overrides or {}, run, progress)
-    save_results(course.report_dir(assignment), run.results)
+    try:
+        if to_grade:
+            _run_pool(course, assignment, to_grade, workers, overrides or {}, run, progress)
+    finally:
+        # interrupted or not, the students graded so far keep their records
+        done = {s: r for s, r in run.results.items() if s not in to_grade or s in run.finished}
+        save_results(course.report_dir(assignment), done)
     # the summary covers the roster (missing students too) unless students were named
     run.rows = table_rows(course, assignment, require_students(course, assignment, students))
     run.seconds = round(time.monotonic() - started, 1)
@@ -109,6 +113,7 @@ def _run_pool(course: Course, assignment: str, students: list[str], workers: int
         result.flags = prepared.flags + result.flags
         result.notes = prepared.notes + result.notes
         run.results[result.student] = result
+        run.finished.add(result.student)
         bar.set_postfix_str(f"{result.student}: {'ok' if result.ok else 'failed'}")
         bar.update(1)
 
@@ -129,6 +134,10 @@ def table_rows(course: Course, assignment: str, students: list[str]) -> list[Row
         missing = ""
         if collected is not None and student in collected.ambiguous:
             missing = "ambiguous submission: " + ", ".join(collected.ambiguous[student])
+        if not course.submitted_dir(student, assignment).is_dir():
+            # whatever older records say, there is no submission now
+            rows.append(decide(student, None, None, missing))
+            continue
         rows.append(decide(student, results.get(student), scores.get(student), missing))
     return rows
 

@@ -313,14 +313,26 @@ def _traceback():
     ]
 
 
+HIDDEN = {line.strip() for line in C.hidden_test_lines(HIDDEN_CELL)}
+
+
 def test_redaction_removes_hidden_frames_and_keeps_the_students():
-    kept = RedactHiddenTests._redact(_traceback(), {
-        line.strip() for line in HIDDEN_CELL.splitlines() if len(line.strip()) >= 3}, 7)
+    kept = RedactHiddenTests.redact(_traceback(), HIDDEN)
     text = "\n".join(kept)
-    assert HIDDEN_FRAME in kept
+    assert kept[2] == HIDDEN_FRAME
     assert "secret_expected" not in text and "array_equal" not in text
     assert "return x.clip(0)" in text  # the student's own frame stays
     assert kept[-1].endswith("wrong values") and len(kept) == 5
+
+
+def test_redaction_keeps_a_failing_visible_line_without_its_hidden_neighbours():
+    frame = ("Cell In[7], line 1\n----> 1 assert relu(x).shape == (2, 2)\n"
+             "      2 ### BEGIN HIDDEN TESTS\n      3 secret_expected = np.array([[0.0, 2.0], "
+             "[3.0, 0.0]])\n")
+    kept = RedactHiddenTests.redact(["AssertionError   Traceback", frame, "AssertionError: "],
+                                    HIDDEN)
+    assert kept[1] == "Cell In[7], line 1\n----> 1 assert relu(x).shape == (2, 2)\n"
+    assert HIDDEN_FRAME not in kept
 
 
 def test_last_safety_net_refuses_a_leak():
@@ -475,3 +487,19 @@ def test_synthetic_cases_are_built_by_code(toy_pair):
     assert make_notebook("untouched", release, source) == release
     stream = io.StringIO(nbformat.writes(make_notebook("wrong_shapes", release, source)))
     assert "relu = _demo_wrong_shape(relu)" in stream.getvalue()
+
+
+def test_release_verb_hands_over_to_the_release_step(monkeypatch, capsys):
+    import autograder.release as release_step
+
+    calls = []
+
+    def fake_release(assignment_ids, course_root):
+        calls.append((assignment_ids, course_root))
+        return [course_root / "assignments" / "x" / "x.ipynb"]
+
+    monkeypatch.setattr(release_step, "release", fake_release)
+    assert cli(["--course-root", str(ROOT), "release", "ps1_convolution", "ps2_pooling"]) == 0
+    assert cli(["--course-root", str(ROOT), "release"]) == 0
+    assert calls == [(["ps1_convolution", "ps2_pooling"], ROOT), (None, ROOT)]
+    assert "released" in capsys.readouterr().out
