@@ -11,6 +11,7 @@ gradebook and folders are never touched.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,8 @@ def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
 
 def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | None = None,
              cases: list[synthetic.Case] | None = None, progress: bool = True,
-             cell_timeout: float = 10.0, extra_settings: str = "", say=print) -> DemoRun:
+             cell_timeout: float = 10.0, extra_settings: str = "",
+             say: Callable[[str], None] = print) -> DemoRun:
     """Build the course and the class, then collect, grade, export and give feedback.
 
     Parameters

@@ -18,12 +18,16 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 from autograder.sandbox import Isolation, bwrap_prefix
+
+if TYPE_CHECKING:
+    from autograder.course import Course
 
 HERE = Path(__file__).resolve().parent
 KERNEL_ENTRY = HERE / "kernel_entry.py"
@@ -136,7 +140,7 @@ class KernelLauncher:
         path.write_text(json.dumps(job))
         return path
 
-    def launch(self, run: KernelRun, kernel_args: list[str]):
+    def launch(self, run: KernelRun, kernel_args: list[str]) -> KernelProcess:
         """Start a kernel for ``run``; returns a Popen-like handle."""
         raise NotImplementedError
 
@@ -151,7 +155,7 @@ class KernelLauncher:
 class SpawnLauncher(KernelLauncher):
     """A new interpreter (inside its own bubblewrap sandbox) per kernel."""
 
-    def launch(self, run: KernelRun, kernel_args: list[str]):
+    def launch(self, run: KernelRun, kernel_args: list[str]) -> KernelProcess:
         job = self.write_job(run)
         cmd = [sys.executable, str(KERNEL_ENTRY), str(job), *kernel_args]
         if self.isolation.mode == "bwrap":
@@ -279,7 +283,7 @@ class ForkLauncher(KernelLauncher):
             if words and words[0] == "exited":
                 self.exited[int(words[1])] = int(words[2])
 
-    def launch(self, run: KernelRun, kernel_args: list[str]):
+    def launch(self, run: KernelRun, kernel_args: list[str]) -> KernelProcess:
         if not self.alive():
             self.start()  # first use, or the factory was killed by a student's kernel
         job = self.write_job(run)
@@ -306,6 +310,10 @@ class ForkLauncher(KernelLauncher):
                 self.proc.wait()
             self.proc = None
         self.clear()
+
+
+#: what a launcher returns: a child process, or a kernel forked by the factory
+KernelProcess = subprocess.Popen | ForkedKernel
 
 
 class GradingProvisioner(LocalProvisioner):
@@ -361,7 +369,7 @@ class GradingKernelManager(AsyncKernelManager):
 _ACTIVE: KernelLauncher | None = None
 
 
-def make_launcher(course, root: Path, private_root: Path, log: Path | None = None,
+def make_launcher(course: Course, root: Path, private_root: Path, log: Path | None = None,
                   isolation: Isolation | None = None) -> KernelLauncher:
     """The launcher a worker uses, following the course's settings.
 

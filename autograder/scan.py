@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
+from nbformat import NotebookNode
 
 REFERENCE_PACKAGES = ("convref",)
 _IMPORT_MODULES = {
@@ -186,7 +187,7 @@ def scan_source(source: str, cell: str) -> list[Finding]:
     return findings + extra
 
 
-def scan_notebook(nb, locked_ids: set[str]) -> list[Finding]:
+def scan_notebook(nb: NotebookNode, locked_ids: set[str]) -> list[Finding]:
     """Findings for every code cell the student could write (not the locked ones).
 
     Parameters

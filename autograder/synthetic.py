@@ -53,7 +53,7 @@ def test_cells(nb: NotebookNode) -> list[NotebookNode]:
 
 
 def fill_answers(release: NotebookNode, source: NotebookNode, count: int | None = None,
-                 written: bool = True):
+                 written: bool = True) -> NotebookNode:
     """A copy of ``release`` with the first ``count`` code answers (all by default) solved,
     and the written answers too when ``written``."""
     nb = copy.deepcopy(release)
