@@ -22,8 +22,10 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
+
+from tools.solution_scan import MARKERS, normalize, notebook_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = "solutions"
@@ -31,21 +33,7 @@ RELEASE_DIR = "assignments"
 KIT = Path("src") / "convkit"
 KIT_NAME = "convkit"
 
-MARKERS = (
-    "BEGIN SOLUTION",
-    "END SOLUTION",
-    "BEGIN HIDDEN TESTS",
-    "END HIDDEN TESTS",
-    "BEGIN MARK SCHEME",
-    "END MARK SCHEME",
-)
-_OPENING = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME")
-_CLOSING = ("END SOLUTION", "END HIDDEN TESTS", "END MARK SCHEME")
-# Shorter lines ("for kind, params in net:") are too common to prove a leak;
-# the same threshold as the site's scan (tools/solution_scan.py).
-MIN_SECRET_LENGTH = 28
 _REFERENCE_IMPORT = re.compile(r"^\s*(import|from)\s+convref\b", re.MULTILINE)
-_SPACES = re.compile(r"\s+")
 _SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
 
@@ -128,41 +116,20 @@ def copy_kit(kit: Path, target: Path) -> None:
     shutil.copytree(kit, target, ignore=_SKIPPED)
 
 
-def _normalize(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
-
-
 def _source(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def _region_lines(source: str) -> Iterator[str]:
-    inside = False
-    for line in source.splitlines():
-        if any(m in line for m in _OPENING):
-            inside = True
-        elif any(m in line for m in _CLOSING):
-            inside = False
-        elif inside:
-            yield line
-
-
 def secret_lines(notebooks: Iterable[Path]) -> set[str]:
-    """Lines of instructor notebooks that students must never see, whitespace-normalized."""
+    """Lines of instructor notebooks that students must never see, whitespace-normalized.
+
+    The same lines the site's leak scan looks for (:mod:`tools.solution_scan`).
+    """
     secrets: set[str] = set()
     for path in notebooks:
-        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
-            source = _source(cell)
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if any(m in source for m in MARKERS):
-                lines: Iterable[str] = _region_lines(source)
-            elif meta.get("solution"):
-                lines = source.splitlines()  # nbgrader replaces the whole cell
-            else:
-                continue
-            secrets.update(_normalize(line) for line in lines)
-    return {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
+        secrets |= notebook_secrets(path)
+    return secrets
 
 
 def leaks(folder: Path, secrets: set[str]) -> list[str]:
@@ -181,7 +148,7 @@ def leaks(folder: Path, secrets: set[str]) -> list[str]:
                 found.append(f"{where}: the notebook holds outputs")
         else:
             code = text
-        flat = _normalize(code)
+        flat = normalize(code)
         found += [f"{where}: solution or hidden-test line {s!r}" for s in secrets if s in flat]
         if _REFERENCE_IMPORT.search(code):
             found.append(f"{where}: imports the reference package convref")
