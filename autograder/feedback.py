@@ -26,7 +26,6 @@ from pathlib import Path
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
-from nbgrader.converters import GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
 from tqdm import tqdm
@@ -34,6 +33,7 @@ from traitlets import Integer
 
 from autograder import cells as C
 from autograder import speedups
+from autograder.converters import RecordingGenerateFeedback
 from autograder.course import Course, check_id
 from autograder.grade import require_students, table_rows
 from autograder.results import Row, load_results
@@ -203,7 +203,7 @@ def _nbgrader_feedback(course: Course, assignment: str, student: str, rows: dict
     coursedir.root = str(course.root)
     coursedir.assignment_id = assignment
     coursedir.student_id = student
-    app = _GenerateFeedback(coursedir=coursedir, config=config)
+    app = RecordingGenerateFeedback(coursedir=coursedir, config=config)
     app.force = True
     out = course.feedback_dir(student, assignment)
     try:
@@ -211,19 +211,6 @@ def _nbgrader_feedback(course: Course, assignment: str, student: str, rows: dict
     except Exception as err:
         raise app.last_error or err from None
     return sorted(out.glob("*.html"))
-
-
-class _GenerateFeedback(GenerateFeedback):
-    """nbgrader's feedback converter, remembering the exception it only logs."""
-
-    last_error: BaseException | None = None
-
-    def convert_single_notebook(self, notebook_filename):
-        try:
-            super().convert_single_notebook(notebook_filename)
-        except Exception as err:
-            self.last_error = err
-            raise
 
 
 PAGE = """<!DOCTYPE html>

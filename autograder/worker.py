@@ -20,7 +20,6 @@ from pathlib import Path
 
 import sqlalchemy.exc
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -32,6 +31,7 @@ from nbgrader.preprocessors import (
 from traitlets.config import Config
 
 from autograder import execute, kernels, speedups
+from autograder.converters import RecordingAutograde
 from autograder.course import Course
 from autograder.results import StudentResult
 from autograder.sandbox import Isolation
@@ -64,26 +64,6 @@ def grading_config(course: Course) -> Config:
     return cfg
 
 
-class _Autograde(Autograde):
-    """nbgrader's converter, remembering the exception it only logs."""
-
-    last_error: BaseException | None = None
-
-    def init_assignment(self, assignment_id, student_id):
-        try:
-            super().init_assignment(assignment_id, student_id)
-        except Exception as err:
-            self.last_error = err
-            raise
-
-    def convert_single_notebook(self, notebook_filename):
-        try:
-            super().convert_single_notebook(notebook_filename)
-        except Exception as err:
-            self.last_error = err
-            raise
-
-
 class NotebookGrader:
     """Grades one student at a time with nbgrader, in this process."""
 
@@ -114,7 +94,7 @@ class NotebookGrader:
         execute.LAST_EVENTS.clear()
         self.coursedir.assignment_id = assignment
         self.coursedir.student_id = student
-        app = _Autograde(coursedir=self.coursedir, config=self.config)
+        app = RecordingAutograde(coursedir=self.coursedir, config=self.config)
         app.force = True
         app.create_student = True
         buffer = io.StringIO()

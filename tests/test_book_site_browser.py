@@ -18,7 +18,7 @@ from urllib.parse import urldefrag, urljoin
 
 import pytest
 import yaml
-from book_helpers import BOOK, CHROMIUM_ARGS, ROOT, built_site, chromium_or_skip
+from book_helpers import BOOK, CHAPTER_TITLES, CHROMIUM_ARGS, ROOT, built_site, chromium_or_skip
 
 from tools.serve import serving
 
@@ -93,19 +93,6 @@ def toc_pages() -> list[str]:
         pages.append(f"{chapter['file']}.html")
         pages += [f"{s['file']}.html" for s in chapter.get("sections", [])]
     return pages
-
-
-CHAPTER_TITLES = {
-    "intro.html": "Convolutional networks",
-    "01_overview.html": "Architecture overview",
-    "02_conv_layer.html": "The convolutional layer",
-    "03_pooling.html": "Pooling",
-    "04_norm_fc.html": "Normalization and fully connected layers",
-    "05_fc_to_conv.html": "Converting FC layers to CONV layers",
-    "06_architectures.html": "ConvNet architectures",
-    "07_computation.html": "Computational considerations",
-    "assignments/index.html": "Assignments",
-}
 
 
 def test_navigation_lists_every_toc_page(session: Session) -> None:
