@@ -148,3 +148,17 @@ def test_large_batch_spans_several_chunks():
     np.testing.assert_allclose(chunked[0], whole[0], rtol=1e-12)
     for g1, g2 in zip(grads_chunked, conv_backward_im2col(dout, whole[1]), strict=True):
         np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-12)
+
+
+def test_reused_buffers_never_leak_between_calls():
+    # The fast path keeps its padded input and columns between calls; a call with
+    # another shape, padding or dtype in between must not change any answer.
+    rng = np.random.default_rng(5)
+    big = (rng.standard_normal((3, 2, 9, 9)), rng.standard_normal((2, 2, 3, 3)), np.zeros(2), {"stride": 1, "pad": 2})
+    small = (rng.standard_normal((1, 2, 5, 5)) + 100, rng.standard_normal((2, 2, 3, 3)), np.ones(2), {"stride": 2, "pad": 1})
+    expected = {id(case): conv_forward_naive(*case)[0] for case in (big, small)}
+    for case in (big, small, big, small, big):
+        np.testing.assert_allclose(conv_forward_im2col(*case)[0], expected[id(case)], rtol=1e-12)
+    as32 = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in big)
+    np.testing.assert_allclose(conv_forward_im2col(*as32)[0], expected[id(big)], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(conv_forward_im2col(*big)[0], expected[id(big)], rtol=1e-12)

@@ -17,6 +17,7 @@ from typing import Any
 
 from convkit.backend import get_array_module
 from convref._checks import check_cache, check_dout
+from convref._workspace import padded, scratch
 from convref.conv_params import ConvGeometry, conv_geometry, conv_inputs
 from convref.im2col import add_cols, fill_cols
 
@@ -50,11 +51,11 @@ def conv_forward_im2col(
     w_row = w.reshape(g.F, K)
     out = xp.empty((g.N, g.F, L), dtype=x.dtype)
     nb = _chunk_size(g, x.dtype.itemsize)
-    buf = xp.empty((nb, g.C, g.HH, g.WW, g.H_out, g.W_out), dtype=x.dtype)
+    buf = scratch(xp, "cols", (nb, g.C, g.HH, g.WW, g.H_out, g.W_out), x.dtype)
     bias = b.reshape(g.F, 1)
     for n0 in range(0, g.N, nb):
         n1 = min(n0 + nb, g.N)
-        xpad = _padded(xp, x[n0:n1], p)
+        xpad = padded(xp, x[n0:n1], p, nb)
         cols = fill_cols(xpad, buf[: n1 - n0], g.stride, g.dilation)
         chunk = out[n0:n1]
         xp.matmul(w_row, cols.reshape(n1 - n0, K, L), out=chunk)
@@ -92,22 +93,18 @@ def conv_backward_im2col(dout: Any, cache: tuple) -> tuple[Any, Any, Any]:
     dxpad = xp.zeros((g.N, g.C, g.H + 2 * p, g.W + 2 * p), dtype=x.dtype)
     nb = _chunk_size(g, x.dtype.itemsize)
     shape = (g.C, g.HH, g.WW, g.H_out, g.W_out)
-    buf = xp.empty((nb, *shape), dtype=x.dtype)
-    dbuf = xp.empty((nb, *shape), dtype=x.dtype)
+    buf = scratch(xp, "cols", (nb, *shape), x.dtype)
+    dbuf = scratch(xp, "dcols", (nb, *shape), x.dtype)
     for n0 in range(0, g.N, nb):
         n1 = min(n0 + nb, g.N)
         m = n1 - n0
-        cols = fill_cols(_padded(xp, x[n0:n1], p), buf[:m], g.stride, g.dilation)
+        cols = fill_cols(padded(xp, x[n0:n1], p, nb), buf[:m], g.stride, g.dilation)
         cols = cols.reshape(m, K, L)
         d = dout[n0:n1].reshape(m, g.F, L)
-        for k in range(m):
-            dw_row += d[k] @ cols[k].T
+        # one batched GEMM (m small ones), summed over the chunk's images
+        dw_row += xp.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)
         dcols = dbuf[:m]
         xp.matmul(w_row.T, d, out=dcols.reshape(m, K, L))
         add_cols(dcols, dxpad[n0:n1], g.stride, g.dilation)
     dx = dxpad[:, :, p : p + g.H, p : p + g.W] if p else dxpad
     return xp.ascontiguousarray(dx), dw_row.reshape(w.shape), db
-
-
-def _padded(xp: Any, x: Any, p: int) -> Any:
-    return xp.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
