@@ -1,12 +1,24 @@
 """nbgrader configuration: the repository root is the course root.
 
 Run plain ``nbgrader`` commands from this directory, e.g.
-``nbgrader generate_assignment ps1_convolution --force``.
+``.venv/bin/nbgrader autograde ps1_convolution --force``. To release an
+assignment use ``python -m autograder release ps1_convolution``: it runs
+``nbgrader generate_assignment --force`` and then adds the student kit and
+checks the result for leaks (plain ``generate_assignment`` writes the notebook
+only).
 """
 
 import os
+import sys
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
+
+# nbgrader runs the `alembic` script of its own environment through PATH when it
+# creates a gradebook; put that environment first so `.venv/bin/nbgrader ...`
+# works without activating the virtualenv.
+_BIN = os.path.dirname(sys.executable)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

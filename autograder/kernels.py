@@ -213,7 +213,34 @@ class ForkLauncher(KernelLauncher):
         self.exited: dict[int, int] = {}
         self._buffer = b""
 
-    def start(self) -> None:
+    def start(self, attempts: int = 3) -> None:
+        """Start the factory; a start that fails (a busy machine, a transient sandbox
+        error) is retried before it costs a student their grade."""
+        for _ in range(attempts):
+            words = self._start_once()
+            if words and words[0] == "ready":
+                return
+            self._stop_failed_start()
+        tail = self._log_tail()
+        raise RuntimeError(
+            f"the kernel factory did not start after {attempts} tries (said {words!r})"
+            + (f"; its log ends: {tail}" if tail else "")
+        )
+
+    def _stop_failed_start(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc is not None:
+            self.proc.wait()
+        self.proc, self._buffer = None, b""
+
+    def _log_tail(self, lines: int = 5) -> str:
+        if not self.log or not Path(self.log).exists():
+            return ""
+        text = Path(self.log).read_text(encoding="utf-8", errors="replace").strip()
+        return " | ".join(text.splitlines()[-lines:])
+
+    def _start_once(self) -> list[str]:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")}
         env.update(_FIXED_ENV)
         env.update(HOME=str(self.root), TMPDIR=str(self.root),
@@ -227,9 +254,7 @@ class ForkLauncher(KernelLauncher):
                                      stdout=subprocess.PIPE, stderr=log, start_new_session=True)
         if log is not subprocess.DEVNULL:
             log.close()
-        words = self._read_line()
-        if not words or words[0] != "ready":
-            raise RuntimeError(f"the kernel factory did not start (said {words!r}); see {self.log}")
+        return self._read_line()
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -503,3 +503,21 @@ def test_release_verb_hands_over_to_the_release_step(monkeypatch, capsys):
     assert cli(["--course-root", str(ROOT), "release"]) == 0
     assert calls == [(["ps1_convolution", "ps2_pooling"], ROOT), (None, ROOT)]
     assert "released" in capsys.readouterr().out
+
+
+def test_kernel_factory_start_is_retried_then_reported(tmp_path, monkeypatch):
+    # A factory that fails to start (busy machine, transient sandbox error) must
+    # not cost a student their grade at once; after three tries the error says why.
+    from autograder.kernels import ForkLauncher, KernelLimits
+    from autograder.sandbox import Isolation
+
+    launcher = ForkLauncher(tmp_path, Isolation("none"), KernelLimits(), [], tmp_path,
+                            log=tmp_path / "w0.log")
+    (tmp_path / "w0.log").write_text("Traceback ...\nMemoryError: preload\n")
+    answers = iter([[], [], ["ready"]])
+    monkeypatch.setattr(ForkLauncher, "_start_once", lambda self: next(answers))
+    launcher.start()  # third try succeeds
+
+    monkeypatch.setattr(ForkLauncher, "_start_once", lambda self: [])
+    with pytest.raises(RuntimeError, match=r"after 3 tries.*MemoryError: preload"):
+        launcher.start()
