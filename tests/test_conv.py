@@ -162,3 +162,16 @@ def test_reused_buffers_never_leak_between_calls():
     as32 = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in big)
     np.testing.assert_allclose(conv_forward_im2col(*as32)[0], expected[id(big)], rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(conv_forward_im2col(*big)[0], expected[id(big)], rtol=1e-12)
+
+
+def test_reused_padding_with_the_same_padded_size_but_another_pad():
+    # 6x3 images padded by 1 and 4x1 images padded by 2 both fill 8x5 buffers;
+    # the first call's pixels must not show up in the second call's border.
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((1, 2, 4, 3))
+    first = rng.standard_normal((1, 2, 6, 3)) + 50
+    second = rng.standard_normal((1, 2, 4, 1))
+    conv_forward_im2col(first, w, np.zeros(1), {"stride": 1, "pad": 1})
+    out, _ = conv_forward_im2col(second, w, np.zeros(1), {"stride": 1, "pad": 2})
+    expected, _ = conv_forward_naive(second, w, np.zeros(1), {"stride": 1, "pad": 2})
+    np.testing.assert_allclose(out, expected, rtol=1e-12)

@@ -33,22 +33,24 @@ def padded(xp: Any, x: Any, pad: int, capacity: int | None = None) -> Any:
     """``x`` (N, C, H, W) with ``pad`` zeros around each image, in a reused buffer.
 
     ``capacity`` (>= N) sizes the buffer for the largest chunk a caller will
-    pass, so that a smaller last chunk reuses it too. The border is zeroed only
-    when a new buffer is made: writes go to the interior, so a zero border
-    stays zero.
+    pass, so that a smaller last chunk reuses it too. The buffer is reused only
+    for the same image size and padding: writes go to the interior, so its zero
+    border stays zero. (The padded size alone is not enough: 4x1 images padded
+    by 2 fill the same 8x5 buffer as 6x3 images padded by 1, whose interior
+    overlaps the other's border.)
     """
     if not pad:
         return x
     N, C, H, W = x.shape
     capacity = max(N, capacity or 0)
-    shape = (C, H + 2 * pad, W + 2 * pad)
+    geometry = (C, H, W, pad)
     store = _store()
     key = ("padded", getattr(xp, "__name__", ""), str(x.dtype))
-    buf = store.get(key)
-    if buf is None or tuple(buf.shape[1:]) != shape or buf.shape[0] < capacity:
-        buf = xp.zeros((capacity, *shape), dtype=x.dtype)
-        store[key] = buf
-    buf = buf[:N]
+    held = store.get(key)
+    if held is None or held[1] != geometry or held[0].shape[0] < capacity:
+        held = (xp.zeros((capacity, C, H + 2 * pad, W + 2 * pad), dtype=x.dtype), geometry)
+        store[key] = held
+    buf = held[0][:N]
     buf[:, :, pad : pad + H, pad : pad + W] = x
     return buf
 
