@@ -9,30 +9,17 @@ session's tests.
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
-from test_assignments_support import ASSIGNMENTS, ROOT, load, run, source_notebook
+from nbval_run import run_nbval
+from test_assignments_support import ASSIGNMENTS, ROOT, load, source_notebook
 
 pytestmark = pytest.mark.slow
 
 
 def test_source_notebooks_pass_nbval():
     notebooks = [str(source_notebook(a).relative_to(ROOT)) for a in ASSIGNMENTS]
-    done = run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbval-lax",
-            "--nbval-current-env",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            *notebooks,
-        ],
-        ROOT,
-    )
+    done = run_nbval(notebooks, ROOT)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     passed = re.search(r"(\d+) passed", done.stdout)
     code_cells = sum(

@@ -10,14 +10,13 @@ early and with nbval's cell-level report.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import jupytext
 import pytest
 import yaml
 from book_helpers import BOOK, ROOT
+from nbval_run import run_nbval
 
 
 def chapter_notebooks() -> list[Path]:
@@ -59,26 +58,7 @@ def test_chapters_run_under_nbval(tmp_path: Path) -> None:
         notebooks.append(target)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BOOK), str(ROOT), env.get("PYTHONPATH")]))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbval-lax",
-            "--nbval-current-env",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--rootdir",
-            str(tmp_path),
-            *map(str, notebooks),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_nbval(notebooks, tmp_path, env, extra=["--rootdir", str(tmp_path)])
     report = result.stdout + result.stderr
     if result.returncode != 0:
         pytest.fail(f"a chapter failed under nbval:\n{report[-8000:]}")
