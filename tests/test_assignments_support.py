@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ("ps1_convolution", "ps2_pooling", "ps3_fc_to_conv")
-KIT_ONLY = ROOT / "tools" / "kit_only"
+KIT_ONLY = ROOT / "tests" / "kit_only"
 
 # One deliberately wrong but well-formed version of every graded function: it
 # runs, returns values of the right kind, and is wrong in one classic way. The

@@ -2,7 +2,7 @@
 
 The chapters are MyST Markdown notebooks; jupytext turns each into an
 ``.ipynb`` in a temporary folder, and a child pytest runs nbval on them with
-``book/`` on the kernel's path (the chapters import ``booklib``). Running them
+the repository root on the kernel's path. Running them
 here, before the site tests build the book, makes a failing chapter show up
 early and with nbval's cell-level report.
 """
@@ -57,7 +57,7 @@ def test_chapters_run_under_nbval(tmp_path: Path) -> None:
         jupytext.write(nb, target)
         notebooks.append(target)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BOOK), str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     result = run_nbval(notebooks, tmp_path, env, extra=["--rootdir", str(tmp_path)])
     report = result.stdout + result.stderr
     if result.returncode != 0:

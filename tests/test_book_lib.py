@@ -1,22 +1,18 @@
-"""The book's helpers (book/booklib): the demo data, the animation's arithmetic,
+"""The book's helpers (src/booklib): the demo data, the animation's arithmetic,
 receptive fields, architecture tables and memory estimates, each against an
 independent oracle (the notes' printed numbers, SciPy, or a formula written here)."""
 
 from __future__ import annotations
 
 import re
-import sys
 
 import numpy as np
 import pytest
-from book_helpers import BOOK
 from scipy.signal import correlate2d
 
-sys.path.insert(0, str(BOOK))
-
-from booklib import demo  # noqa: E402
-from booklib.animation import conv_demo_animation, demo_steps, offline_jshtml  # noqa: E402
-from booklib.architectures import (  # noqa: E402
+from booklib import demo
+from booklib.animation import conv_demo_animation, demo_steps, offline_jshtml
+from booklib.architectures import (
     FC,
     Conv,
     Pool,
@@ -27,8 +23,8 @@ from booklib.architectures import (  # noqa: E402
     vgg16,
     walk,
 )
-from booklib.memory import estimate_memory, human_bytes, largest_batch  # noqa: E402
-from booklib.receptive import measured_size, path_counts, receptive_field_formula  # noqa: E402
+from booklib.memory import estimate_memory, human_bytes, largest_batch
+from booklib.receptive import measured_size, path_counts, receptive_field_formula
 
 # The notes print the demo's padded input slices and its output; rows as printed.
 NOTES_PADDED_INPUT_ROW_1 = [[0, 0, 0, 0, 1, 2, 0], [0, 0, 0, 2, 2, 2, 0], [0, 2, 1, 1, 1, 1, 0]]

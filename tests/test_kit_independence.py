@@ -11,7 +11,7 @@ import convkit
 def test_every_kit_module_imports_with_convref_blocked(repo_root):
     modules = [f"convkit.{m.name}" for m in pkgutil.iter_modules(convkit.__path__)]
     assert "convkit.gradcheck" in modules and "convkit.backend" in modules
-    env = dict(os.environ, PYTHONPATH=str(repo_root / "tools" / "kit_only"))
+    env = dict(os.environ, PYTHONPATH=str(repo_root / "tests" / "kit_only"))
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"

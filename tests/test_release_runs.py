@@ -2,7 +2,7 @@
 
 Each release folder is copied to a temporary directory (the notebook and its
 ``convkit`` copy, as a student unzips them) and executed by a kernel whose
-``PYTHONPATH`` starts with ``tools/kit_only``, where ``convref`` refuses to
+``PYTHONPATH`` starts with ``tests/kit_only``, where ``convref`` refuses to
 import. The only errors allowed are the stubs' ``NotImplementedError``. Two
 cells are appended to prove the setting: one checks that ``convkit`` came from
 the folder and ``convref`` is out of reach, the other that a failed check shows

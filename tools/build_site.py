@@ -9,7 +9,7 @@ Steps:
 3. ``jupyter-book build book --warningiserror --nitpick``: chapters execute
    through the Jupyter cache, so only changed chapters run again. The cache
    only sees a chapter's own text, so when the code the chapters run changes
-   (``src/convref``, ``book/booklib``) the cache is dropped and every chapter
+   (``src/convref``, ``src/booklib``) the cache is dropped and every chapter
    runs again: published outputs cannot drift from the code;
 4. check that nothing in the built site or the bundles carries nbgrader's
    solution or hidden-test markers.
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from tools.mathjax import vendor_mathjax
 from tools.paths import (
     ASSIGNMENT_IDS,
     BOOK,
+    BOOK_LIB,
     BUILD,
     BUNDLES,
     HTML,
@@ -73,7 +73,7 @@ def prepare_sources(release_root: Path = RELEASE) -> list[Path]:
     return bundles
 
 
-CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK / "booklib")
+CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK_LIB)
 CODE_STAMP_NAME = ".chapter-code.sha256"
 
 
@@ -120,10 +120,8 @@ def jupyter_book_command(book: Path = BOOK, rebuild_all: bool = False) -> list[s
 
 def run_jupyter_book(book: Path = BOOK, rebuild_all: bool = False) -> None:
     """Run the build; raise ``RuntimeError`` (with the build's exit code) if it fails."""
-    env = dict(os.environ)
-    # Chapters import the book's helpers (book/booklib) whatever their working directory.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(book), env.get("PYTHONPATH", "")]))
-    result = subprocess.run(jupyter_book_command(book, rebuild_all), env=env, check=False)
+    # The chapters' helpers (src/booklib) are installed with the project.
+    result = subprocess.run(jupyter_book_command(book, rebuild_all), check=False)
     if result.returncode != 0:
         raise RuntimeError(
             f"jupyter-book build failed (exit {result.returncode}); the messages above name "

@@ -16,6 +16,7 @@ RELEASE = ROOT / "assignments"
 SOURCE = ROOT / "solutions"
 STUDENT_KIT = ROOT / "src" / "convkit"
 REFERENCE = ROOT / "src" / "convref"
+BOOK_LIB = ROOT / "src" / "booklib"
 
 # The assignments the book has a page for (book/assignments/<id>.md).
 ASSIGNMENT_IDS = ("ps1_convolution", "ps2_pooling", "ps3_fc_to_conv")
