@@ -625,3 +625,95 @@ def test_course_root_from_argument_or_parents(tmp_path: Path) -> None:
     with pytest.raises(LmsError, match="any folder above it"):
         find_course_root(start=tmp_path)
     assert find_course_root(start=ROOT / "autograder") == ROOT
+
+
+# --- Collect as the pipeline calls it: placement, times, re-collect ---------------------
+# nbgrader's own update_or_create_submission trips an SQLAlchemy autoflush warning
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+def test_collect_downloads_and_recollect(canvas_class, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from autograder.lms.intake import collect_downloads, store_roster, stored_roster
+
+    # nbgrader runs `alembic` from PATH when it creates a gradebook
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    roster, downloads = canvas_class
+    course = tmp_path / "course"
+    course.mkdir()
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = f"sqlite:///{course}/gradebook.db"
+    config.Lms.duedates = {NB: "2026-12-04 23:59 UTC"}
+
+    first = collect_downloads(course, config, NB, downloads, roster, [NB])
+    assert sorted(first.report.placed) == ["jdoe", "llate", "müllerjörg", "ttwice"]
+    assert first.times["llate"].when == datetime(2026, 12, 5, 0, 0)
+    stamp = course / "submitted" / "llate" / NB / "timestamp.txt"
+    assert stamp.read_text().strip() == "2026-12-05 00:00:00.000000 UTC"
+    assert not (course / "submitted" / "jdoe" / NB / "timestamp.txt").exists()
+    with Gradebook(config.CourseDirectory.db_url) as gb:
+        assert gb.find_assignment(NB).duedate == datetime(2026, 12, 4, 23, 59)
+        for sid in ("jdoe", "ttwice", "müllerjörg"):  # pretend they were graded
+            gb.update_or_create_student(sid)
+            gb.update_or_create_submission(NB, sid)
+    (course / "autograded" / "ttwice" / NB).mkdir(parents=True)
+
+    # Tom uploads a third time; Jane leaves the course (a new roster without her)
+    with zipfile.ZipFile(downloads / "submissions.zip", "a") as zf:
+        zf.writestr("twicetom_1004_5020_ps1_convolution-2.ipynb", notebook("tom third"))
+    shorter = tmp_path / "roster-2.csv"
+    shorter.write_text(CANVAS_ROSTER.replace('"Doe, Jane",1002,S1002,jdoe,CNN 101,,\n', ""),
+                       encoding="utf-8")
+    second = collect_downloads(course, config, NB, downloads, load_roster(shorter), [NB])
+    assert second.replaced == ["ttwice"]
+    assert second.dropped == ["jdoe"]
+    assert second.unchanged == ["llate", "müllerjörg"]
+    assert not (course / "submitted" / "jdoe" / NB).exists()
+    assert not (course / "autograded" / "ttwice" / NB).exists()
+    with Gradebook(config.CourseDirectory.db_url) as gb:
+        gb.find_submission(NB, "müllerjörg")  # unchanged: kept
+        for gone in ("ttwice", "jdoe"):
+            with pytest.raises(MissingEntry):
+                gb.find_submission(NB, gone)
+    assert any(line.startswith("  dropped      jdoe") for line in second.summary_lines())
+    json.dumps(second.to_dict())
+
+    # one roster per assignment: storing ps3's does not touch ps1's
+    records = tmp_path / "records"
+    store_roster(roster, records, NB)
+    store_roster(load_roster(shorter), records, "ps3_fc_to_conv")
+    assert stored_roster(records, NB).ids == roster.ids
+    assert "jdoe" not in stored_roster(records, "ps3_fc_to_conv").ids
+    with pytest.raises(LmsError, match="collect it first"):
+        stored_roster(records, "ps2_pooling")
+
+
+def test_blackboard_export(blackboard_class, tmp_path: Path) -> None:
+    from autograder.lms.exports import write_blackboard
+
+    roster, _ = blackboard_class
+    rows = [GradeRow("jdoe", 10, 10, "graded", minutes_late=60, penalty=1),
+            GradeRow("j_smith", None, 10, "failed")]
+    out = tmp_path / "bb.csv"
+    write_blackboard(out, roster, rows, NB, column="PS1")
+    assert read_csv(out) == [
+        ["Last Name", "First Name", "Username", "PS1 [Total Pts: 20 Score] |88123"],
+        ["Doe", "Jane", "jdoe", "18"],  # (10 - 1) / 10 of 20 points
+        ["Smith", "Jo", "j_smith", ""],
+        ["Brontë", "Zoë", "zbronte", ""],
+    ]
+
+
+def test_canvas_manual_posting_row_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    lines = CANVAS_ROSTER.splitlines(keepends=True)
+    lines.insert(1, ",,,,,Manual Posting,\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    roster = load_roster(path)
+    out = tmp_path / "out.csv"
+    write_canvas(out, roster, [GradeRow("jdoe", 5, 20, "graded")], NB)
+    table = read_csv(out)
+    assert table[1] == ["", "", "", "", "", "Manual Posting"]
+    assert table[2] == ["Points Possible", "", "", "", "", "20.00"]
+    assert table[4] == ["Doe, Jane", "1002", "S1002", "jdoe", "CNN 101", "5"]

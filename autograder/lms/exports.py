@@ -16,6 +16,11 @@ layout:
     Moodle's grading worksheet, as downloaded, with ``Grade`` filled in and the status
     and lateness in ``Feedback comments``; Moodle matches rows by ``Identifier`` and
     keeps ``Last modified (grade)`` to refuse overwriting newer grades.
+:func:`write_blackboard`
+    Blackboard's Grade Center upload: ``Last Name``, ``First Name``, ``Username`` and
+    the item's column as the Grade Center download names it
+    (``PS1 [Total Pts: 20 Score] |88123``, the ``|`` number being Blackboard's column
+    id), scaled to its ``Total Pts``.
 :func:`write_generic`
     ``student_id``, the roster's name, ``status``, ``score``, ``max_score``, ``late``
     (e.g. "95 min late, penalty 2"), ``late_minutes``, ``late_penalty``, ``reason``.
@@ -29,12 +34,13 @@ LMS's. Students not on the roster get no row (they are listed by :func:`align`).
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.lms.errors import LmsError
-from autograder.lms.rosters import CANVAS, MOODLE, Roster
+from autograder.lms.rosters import BLACKBOARD, CANVAS, MOODLE, Roster
 from autograder.lms.text import fold
 
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section"]
@@ -126,16 +132,6 @@ def _points(text: str) -> float | None:
         return None
 
 
-def canvas_column(roster: Roster, assignment: str) -> str | None:
-    """The roster column of ``assignment`` in a Canvas export ('ps1_convolution (4711)')."""
-    wanted = fold(assignment)
-    for column in roster.columns:
-        name = fold(column)
-        if name == wanted or name.startswith(wanted + " ("):
-            return column
-    return None
-
-
 def write_canvas(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
                  assignment: str, column: str | None = None) -> list[GradeRow]:
     """Write Canvas's gradebook import for one assignment; return the rows written.
@@ -151,15 +147,16 @@ def write_canvas(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
     assignment : str
         The assignment id, to find its column in the roster.
     column : str, optional
-        The score column's header; default: the roster's column for the assignment,
-        else the assignment id (Canvas then creates a new assignment).
+        The score column: a roster column or the start of one ("ps1" finds
+        "ps1 (4711)"); default: the roster's column for the assignment, else the
+        assignment id (Canvas then creates a new assignment).
     """
     if roster.lms != CANVAS:
         raise LmsError(f"a Canvas export needs Canvas's gradebook export as roster; "
                        f"{roster.path} is a {roster.lms} roster")
     rows = list(rows)
     ordered, _ = align(roster, rows, rows[0].max_score if rows else None)
-    column = column or canvas_column(roster, assignment) or assignment
+    column = lms_column(roster, column or assignment) or column or assignment
     identity = [c for c in CANVAS_IDENTITY if c in roster.columns]
     max_score = next((r.max_score for r in ordered if r.max_score), None)
     points = None
@@ -195,6 +192,41 @@ def write_moodle(path: str | Path, roster: Roster, rows: Iterable[GradeRow]) -> 
         cells["Feedback comments"] = "; ".join(notes)
         records.append([cells.get(c, "") for c in columns])
     _write(path, columns, records)
+    return ordered
+
+
+def lms_column(roster: Roster, assignment: str) -> str | None:
+    """The roster's column for ``assignment``: named after it, followed by Canvas's
+    ``(id)`` or Blackboard's ``[Total Pts: ...]`` (compared case-insensitively)."""
+    wanted = fold(assignment)
+    for column in roster.columns:
+        name = fold(column)
+        if name == wanted or name.startswith((wanted + " (", wanted + " [")):
+            return column
+    return None
+
+
+def write_blackboard(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
+                     assignment: str, column: str | None = None) -> list[GradeRow]:
+    """Write a Grade Center upload for one item; return the rows written.
+
+    ``column`` is a roster column or the start of one ("PS1" finds
+    "PS1 [Total Pts: 20 Score] |88123", so Blackboard updates that item); default: the
+    roster's column for the assignment, else the assignment id (Blackboard then adds a
+    text column).
+    """
+    if roster.lms != BLACKBOARD:
+        raise LmsError(f"a Blackboard export needs the Grade Center download as roster; "
+                       f"{roster.path} is a {roster.lms} roster")
+    ordered, _ = align(roster, rows)
+    column = lms_column(roster, column or assignment) or column or assignment
+    match = re.search(r"\[Total Pts:\s*([0-9.,]+)", column)
+    points = _points(match.group(1)) if match else None
+    identity = ["Last Name", "First Name", "Username"]
+    _write(path, [*identity, column], [
+        [*(roster.row(r.student_id).get(c, "") for c in identity), _scaled(r, points)]
+        for r in ordered
+    ])
     return ordered
 
 
