@@ -629,6 +629,7 @@ def test_course_root_from_argument_or_parents(tmp_path: Path) -> None:
 
 # --- Collect as the pipeline calls it: placement, times, re-collect ---------------------
 # nbgrader's own update_or_create_submission trips an SQLAlchemy autoflush warning
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 def test_collect_downloads_and_recollect(canvas_class, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
@@ -717,3 +718,36 @@ def test_canvas_manual_posting_row_is_kept(tmp_path: Path) -> None:
     assert table[1] == ["", "", "", "", "", "Manual Posting"]
     assert table[2] == ["Points Possible", "", "", "", "", "20.00"]
     assert table[4] == ["Doe, Jane", "1002", "S1002", "jdoe", "CNN 101", "5"]
+
+
+def test_course_root_option_before_or_after_the_verb(tmp_path: Path) -> None:
+    import argparse
+
+    from autograder.lms.courseroot import add_course_root_option
+
+    parser = argparse.ArgumentParser()
+    add_course_root_option(parser)
+    verbs = parser.add_subparsers(dest="verb")
+    collect = verbs.add_parser("collect")
+    collect.add_argument("assignment")
+    add_course_root_option(collect, verb=True)
+    assert parser.parse_args(["collect", "ps1"]).course_root is None
+    assert parser.parse_args(["--course-root", "A", "collect", "ps1"]).course_root == "A"
+    assert parser.parse_args(["collect", "ps1", "--course-root", "B"]).course_root == "B"
+
+
+def test_readme_settings_block_loads_with_the_course_config(tmp_path: Path) -> None:
+    """The block autograder/lms/README.md tells instructors to append to
+    nbgrader_config.py loads, and nbgrader would use our plugin with it."""
+    from autograder.lms.late import load_config, penalty_plugin, settings
+
+    readme = (ROOT / "autograder" / "lms" / "README.md").read_text()
+    section = readme.split("## Settings in `nbgrader_config.py`", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    config_text = (ROOT / "nbgrader_config.py").read_text() + "\n" + block
+    (tmp_path / "nbgrader_config.py").write_text(config_text)
+    config = load_config(tmp_path)
+    assert settings(config).duedates["ps2_pooling"] == "2026-12-11 23:59 Europe/Berlin"
+    assert duedate(config, "ps2_pooling") == datetime(2026, 12, 11, 22, 59)
+    plugin = penalty_plugin(config)
+    assert isinstance(plugin, LatePenalty) and plugin.grace_minutes == 15

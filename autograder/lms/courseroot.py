@@ -43,10 +43,16 @@ def find_course_root(given: str | os.PathLike[str] | None = None,
                    "the course or pass --course-root DIR")
 
 
-def add_course_root_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--course-root DIR`` to a command-line parser (default: found from cwd)."""
+def add_course_root_option(parser: argparse.ArgumentParser, verb: bool = False) -> None:
+    """Add ``--course-root DIR`` to a command-line parser (default: found from cwd).
+
+    Add it to the main parser, and with ``verb=True`` to every verb's parser, so both
+    ``python -m autograder --course-root DIR collect ...`` and
+    ``python -m autograder collect ... --course-root DIR`` work (a verb's parser then
+    leaves the value alone when the option is not repeated after the verb).
+    """
     parser.add_argument(
-        "--course-root", metavar="DIR", default=None,
+        "--course-root", metavar="DIR", default=argparse.SUPPRESS if verb else None,
         help=f"the course folder (holding {CONFIG_NAME}); default: the current folder "
              "or the nearest one above it that holds it",
     )
