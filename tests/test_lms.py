@@ -197,6 +197,11 @@ def test_canvas_late_marker_with_due_date(canvas_class) -> None:
     from nbgrader.utils import parse_utc
 
     assert parse_utc(timestamp_text(larry.when)) == larry.when  # nbgrader reads it back
+    config.AssignLatePenalties.plugin_class = "autograder.lms.late.LatePenalty"
+    config.LatePenalty.percent_per_period = 25
+    seconds = (larry.when - due).total_seconds()
+    assert penalty(config, "llate", 16.0, seconds) == pytest.approx(16.0 * 0.25)
+    assert penalty(config, "jdoe", 16.0, 0) is None  # on time: no penalty at all
 
 
 def test_canvas_export_keeps_roster_columns_and_leaves_failures_empty(
@@ -328,6 +333,17 @@ def test_moodle_export_worksheet(moodle_class, tmp_path: Path) -> None:
     assert [r[0] for r in table[1:]] == ["Participant 77", "Participant 78", "Participant 79"]
 
 
+def test_moodle_time_that_cannot_be_read_is_reported(moodle_class) -> None:
+    roster, downloads = moodle_class
+    report = scan_downloads(downloads, roster, [NB])
+    row = dict(roster.row("jdoe@uni.example"))
+    row["Last modified (submission)"] = "Samstag, 5. Dezember 2026, 01:30"
+    when = submission_time(report.placed["jdoe@uni.example"], row, moodle_config(),
+                           duedate(moodle_config(), NB))
+    assert when.when is None and when.doubtful
+    assert "could not be read" in when.source
+
+
 def test_moodle_flat_names_are_recognised() -> None:
     naming = parse_lms_name("Jane Doe_78_assignsubmission_file_ps1_convolution.ipynb")
     assert naming.lms == "moodle" and naming.tokens == ("78", "Jane Doe")
@@ -381,18 +397,25 @@ def test_blackboard_attempts_tarball_and_late(blackboard_class) -> None:
     jane = submission_time(report.placed["jdoe"], roster.row("jdoe"), config, due)
     assert jane.when == datetime(2026, 12, 5, 14, 0)  # 09:00 EST
     assert (jane.when - due) == timedelta(hours=1)
+    config.AssignLatePenalties.plugin_class = "autograder.lms.late.LatePenalty"
+    config.LatePenalty.max_percent = 5  # 10 % per started day, capped at 5 %
+    assert penalty(config, "jdoe", 20.0, 3600) == pytest.approx(1.0)
 
 
 # --- Rosters: ids ------------------------------------------------------------------------
-def test_case_clash_is_an_error_naming_both(tmp_path: Path) -> None:
-    path = tmp_path / "r.csv"
-    path.write_text("student_id\nAB\ncd\nab\n")
-    with pytest.raises(LmsError, match=r"'AB' and 'ab' differ only by case"):
+@pytest.mark.parametrize(("name", "content", "encoding", "pair"), [
+    ("plain.csv", "student_id\nAB\ncd\nab\n", "utf-8", "'AB' and 'ab'"),
+    ("canvas.csv", CANVAS_ROSTER.replace("ttwice", "JDoe"), "utf-8", "'jdoe' and 'JDoe'"),
+    ("moodle.csv", MOODLE_ROSTER.replace("nnever@", "JDOE@"), "utf-8",
+     "'jdoe@uni.example' and 'JDOE@uni.example'"),
+    ("gc.xls", BLACKBOARD_ROSTER.replace('"zbronte"', '"JDoe"'), "utf-16", "'jdoe' and 'JDoe'"),
+])
+def test_case_clash_is_an_error_naming_both(tmp_path: Path, name: str, content: str,
+                                            encoding: str, pair: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content.encode(encoding))
+    with pytest.raises(LmsError, match=f"{pair} differ only by case"):
         load_roster(path)
-    canvas = tmp_path / "c.csv"
-    canvas.write_text(CANVAS_ROSTER.replace("ttwice", "JDoe"), encoding="utf-8")
-    with pytest.raises(LmsError, match=r"'jdoe' and 'JDoe'"):
-        load_roster(canvas)
 
 
 @pytest.mark.parametrize(("content", "message"), [

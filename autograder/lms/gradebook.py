@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
 from autograder.lms.exports import GradeRow
@@ -18,9 +19,9 @@ from autograder.lms.late import settings
 
 
 def _open(config: Config) -> Gradebook:
-    section = config.get("CourseDirectory", {})
-    return Gradebook(section.get("db_url", "sqlite:///gradebook.db"),
-                     section.get("course_id", "default_course"))
+    """nbgrader's gradebook of the course, found the way nbgrader finds it."""
+    coursedir = CourseDirectory(config=config)
+    return Gradebook(coursedir.db_url, coursedir.course_id)
 
 
 def set_duedates(config: Config, assignments: list[str] | None = None) -> dict[str, datetime]:

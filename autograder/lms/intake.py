@@ -48,8 +48,10 @@ class Collected:
 
     def summary_lines(self) -> list[str]:
         lines = self.report.summary_lines()
-        lines += [f"  late         {sid}: {t.when:%Y-%m-%d %H:%M} UTC ({t.source})"
+        lines += [f"  time         {sid}: {t.when:%Y-%m-%d %H:%M} UTC ({t.source})"
                   for sid, t in self.times.items() if t.when is not None]
+        lines += [f"  no time      {sid}: {t.source} - nbgrader will count it on time"
+                  for sid, t in self.times.items() if t.when is None and t.doubtful]
         lines += [f"  unchanged    {sid} (same file as last time: grades kept)"
                   for sid in self.unchanged]
         lines += [f"  replaced     {sid} (new file, or none now: old scores removed)"

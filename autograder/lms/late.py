@@ -138,6 +138,7 @@ class SubmissionTime:
 
     when: datetime | None
     source: str
+    doubtful: bool = False  # the LMS had a time, or a LATE mark, that could not be used
 
 
 def submission_time(sub: Submission, roster_row: dict[str, str], config: Config,
@@ -165,12 +166,13 @@ def submission_time(sub: Submission, roster_row: dict[str, str], config: Config,
             try:
                 when = dateutil.parser.parse(text)
             except (ValueError, OverflowError):
-                return SubmissionTime(None, f"Moodle's time {text!r} could not be read")
+                return SubmissionTime(None, f"Moodle's time {text!r} could not be read",
+                                      doubtful=True)
             return SubmissionTime(_local_to_utc(when, lms.timezone), "Moodle's worksheet")
     if sub.lms == CANVAS and sub.late:
         if due is None:
             return SubmissionTime(None, "Canvas marked it LATE, but no due date is set "
-                                        "in c.Lms.duedates")
+                                        "in c.Lms.duedates", doubtful=True)
         return SubmissionTime(
             due + timedelta(minutes=lms.canvas_late_minutes),
             f"Canvas marked it LATE without a time; counted as "
