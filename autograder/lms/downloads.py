@@ -53,7 +53,7 @@ NOTEBOOK = ".ipynb"
 CANVAS, MOODLE, BLACKBOARD, PLAIN = "canvas", "moodle", "blackboard", "plain"
 
 _CANVAS = re.compile(
-    r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<fid>\d+)_(?P<rest>.+)$")
+    r"^(?P<name>[^_]+?)(?P<late>_(?i:late))?_(?P<uid>\d+)_(?P<fid>\d+)_(?P<rest>.+)$")
 _MOODLE = re.compile(
     r"^(?P<name>.+?)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<rest>.*)$")
 _BLACKBOARD = re.compile(
@@ -226,14 +226,24 @@ class DownloadReport:
         }
 
 
-def _naming_of(leaf: Leaf) -> tuple[Naming, int] | list[Naming]:
-    """The LMS naming nearest the top of the leaf's path (with its index), else the
-    plain namings of every component, outermost first."""
+def _namings(leaf: Leaf) -> list[tuple[int, Naming]]:
+    """How the leaf's path may name its student: the LMS naming nearest the top if
+    any part has one, else every part's plain naming, outermost first."""
     for i, part in enumerate(leaf.parts):
         naming = parse_lms_name(part)
         if naming is not None:
-            return naming, i
-    return [plain_naming(part) for part in leaf.parts]
+            return [(i, naming)]
+    return [(i, plain_naming(part)) for i, part in enumerate(leaf.parts)]
+
+
+def _owners(namings: list[tuple[int, Naming]],
+            column: ColumnMatch) -> tuple[list[str], int, Naming]:
+    """The students the outermost part that names anyone names (with that part)."""
+    for at, naming in namings:
+        owners = column.owners(naming.tokens)
+        if owners:
+            return owners, at, naming
+    return [], *namings[0]
 
 
 def _file_stem(leaf: Leaf, naming: Naming, at: int) -> str:
@@ -271,31 +281,20 @@ def scan_downloads(folder: str | Path, roster: Roster, notebooks: list[str],
     if not folder.is_dir():
         raise LmsError(f"download folder {folder} does not exist")
     found: Findings = walk(folder, lambda name: name.lower().endswith(NOTEBOOK), limits)
-    namings = [_naming_of(leaf) for leaf in found.leaves]
-    entries = [n[0].tokens if isinstance(n, tuple) else
-               tuple(t for p in n for t in p.tokens) for n in namings]
-    column = roster.match_column(entries)
+    namings = [_namings(leaf) for leaf in found.leaves]
+    column = roster.match_column([tuple(t for _, n in ns for t in n.tokens) for ns in namings])
     report = DownloadReport(column, refused=found.refused, ignored=found.ignored)
     per_student: dict[str, list[Candidate]] = {sid: [] for sid in roster.ids}
-    for leaf, naming in zip(found.leaves, namings, strict=True):
-        if isinstance(naming, tuple):
-            owners, chosen, at = column.owners(naming[0].tokens), naming[0], naming[1]
-        else:
-            owners, chosen, at = [], naming[0], 0
-            for at, plain in enumerate(naming):  # noqa: B007 - `at` is used below
-                owners = column.owners(plain.tokens)
-                chosen = plain
-                if owners:
-                    break
+    for leaf, options in zip(found.leaves, namings, strict=True):
+        owners, at, naming = _owners(options, column)
         if len(owners) > 1:
             report.unknown.append((leaf.origin, f"names several students: {', '.join(owners)}"))
         elif not owners:
             report.unknown.append((leaf.origin, f"no roster value in column "
-                                   f"'{column.column}' matches {', '.join(chosen.tokens)}"))
+                                   f"'{column.column}' matches {', '.join(naming.tokens)}"))
         else:
-            per_student[owners[0]].append(
-                Candidate(owners[0], leaf.origin, leaf.data, chosen,
-                          _file_stem(leaf, chosen, at)))
+            per_student[owners[0]].append(Candidate(owners[0], leaf.origin, leaf.data, naming,
+                                                    _file_stem(leaf, naming, at)))
     if not any(per_student.values()):
         shown = ", ".join(leaf.origin for leaf in found.leaves[:3]) or "no notebooks at all"
         raise LmsError(
