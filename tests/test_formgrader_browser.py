@@ -36,14 +36,17 @@ STUDENT = "s001"
 BIN = Path(sys.executable).parent
 
 
-def _env() -> dict[str, str]:
+def _env(course: Path) -> dict[str, str]:
+    """The venv's tools first; no user-level Jupyter or nbgrader config (~/.jupyter)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["JUPYTER_CONFIG_DIR"] = str(course / ".jupyter")
+    env["JUPYTER_RUNTIME_DIR"] = str(course / ".runtime")
     return env
 
 
 def _nbgrader(course: Path, *args: str) -> None:
-    done = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=_env(),
+    done = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=_env(course),
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout}{done.stderr}"
 
@@ -84,7 +87,7 @@ def formgrader(course: Path) -> Iterator[tuple[str, str]]:
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
          f"--IdentityProvider.token={token}",
          *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
-        cwd=course, env={**_env(), "JUPYTER_RUNTIME_DIR": str(course / ".runtime")},
+        cwd=course, env=_env(course),
         stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
