@@ -22,6 +22,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from traitlets.config import Config
 
 from autograder.lms.archives import Limits, walk
@@ -774,3 +776,45 @@ def test_readme_settings_block_loads_with_the_course_config(tmp_path: Path) -> N
     assert duedate(config, "ps2_pooling") == datetime(2026, 12, 11, 22, 59)
     plugin = penalty_plugin(config)
     assert isinstance(plugin, LatePenalty) and plugin.grace_minutes == 15
+
+
+# --- Property: every student's file finds its student, whatever the ids look like ------
+_ID_CHARS = st.characters(categories=("Ll", "Lu", "Nd"), max_codepoint=0x2FF)
+_IDS = st.lists(st.text(_ID_CHARS, min_size=1, max_size=6).map(
+    lambda t: unicodedata.normalize("NFC", t)), min_size=1, max_size=6,
+    unique_by=lambda t: t.casefold()).filter(
+    lambda ids: len({i.casefold() for i in ids}) == len(ids)
+    and all(i.casefold() == unicodedata.normalize("NFC", i).casefold() for i in ids))
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=_IDS, decompose=st.booleans(), data=st.data())
+def test_plain_and_canvas_names_find_their_student(tmp_path: Path, ids: list[str],
+                                                   decompose: bool, data) -> None:
+    """Ids that are prefixes of each other ("s1", "s10"), of any case and script, typed
+    composed or decomposed: each file lands with its own student and no other."""
+    case = tmp_path / f"case{len(list(tmp_path.iterdir()))}"
+    (case / "dl").mkdir(parents=True)
+    style = data.draw(st.sampled_from(["plain", "canvas"]))
+    if style == "canvas":  # the roster holds Canvas's numeric user ids ("s1" vs "s10" too)
+        ids = data.draw(st.lists(st.from_regex(r"[1-9][0-9]{0,3}", fullmatch=True),
+                                 min_size=1, max_size=6, unique=True))
+    roster_path = case / "r.csv"
+    roster_path.write_text("student_id\n" + "\n".join(ids) + "\n", encoding="utf-8")
+    roster = load_roster(roster_path)
+    for n, sid in enumerate(ids):
+        shown = nfd(sid) if decompose else sid
+        # another case of the same id (not "ı" -> "I", which is another letter)
+        shown = data.draw(st.sampled_from([v for v in (shown, shown.upper(), shown.lower())
+                                           if v.casefold() == shown.casefold()]))
+        if style == "plain":
+            name = f"{shown}{data.draw(st.sampled_from(['', '_ps1', '-ps1', ' (1)']))}.ipynb"
+        else:  # Canvas: the user id is what the roster's student_id holds here
+            late = data.draw(st.sampled_from(["", "_LATE"]))
+            name = f"{ids[-1 - n]}x{late}_{shown}_{7000 + n}_ps1_convolution.ipynb"
+        (case / "dl" / name).write_bytes(notebook(sid))
+    report = scan_downloads(case / "dl", roster, [NB])
+    assert {sid: marker_of(sub.notebooks[NB].data) for sid, sub in report.placed.items()} == {
+        sid: sid for sid in ids}
+    assert not report.unknown and not report.ambiguous

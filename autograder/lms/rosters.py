@@ -189,18 +189,22 @@ class Roster:
 
 
 def _value_forms(column: str, value: str) -> set[str]:
+    """Index keys of one roster cell: ``=`` + the case-folded value; for name columns
+    also ``~`` + its letters-only forms (so a file name's slug can only meet a name)."""
     if not value:
         return set()
-    forms = {fold(value)}
+    forms = {"=" + fold(value)}
     if column in NAME_COLUMNS:
-        forms |= {slug(value), ascii_slug(value)}
+        forms |= {"~" + f for f in (slug(value), ascii_slug(value)) if f}
     if column == "Identifier" and value.lower().startswith("participant"):
-        forms.add(value.split()[-1])  # Moodle: "Participant 77" is folder "..._77_..."
-    return {f for f in forms if f}
+        forms.add("=" + value.split()[-1])  # Moodle: "Participant 77" is folder "..._77_..."
+    return forms
 
 
 def _token_forms(token: str) -> set[str]:
-    return {f for f in (fold(token), slug(token), ascii_slug(token)) if f}
+    """Lookup keys of a name seen in a download (see :func:`_value_forms`)."""
+    forms = {"=" + fold(token)} if fold(token) else set()
+    return forms | {"~" + f for f in (slug(token), ascii_slug(token)) if f}
 
 
 def check_student_id(value: str, where: str) -> str:
