@@ -253,7 +253,7 @@ def test_nothing_matched_names_the_column(canvas_class, tmp_path: Path) -> None:
     _, downloads = canvas_class
     plain = tmp_path / "plain.csv"
     plain.write_text("student_id,name\ns001,Ann One\ns002,Bob Two\n")
-    with pytest.raises(LmsError, match=r"roster column 'student_id' matched 0 of 7.*"
+    with pytest.raises(LmsError, match=r"roster column 'student_id' named the student of 0 of 7 notebooks.*"
                                        r"also tried: 'name' 0.*submissions.zip"):
         scan_downloads(downloads, load_roster(plain), [NB])
 

@@ -71,9 +71,9 @@ class ColumnMatch:
     column : str
         The chosen column.
     matched : int
-        Download entries that name exactly one student through it.
+        Notebooks found whose names point to exactly one student through it.
     total : int
-        Download entries looked at.
+        Notebooks found in the download.
     tried : list of (column, matched)
         Every column tried, best first.
     """
@@ -94,8 +94,8 @@ class ColumnMatch:
 
     def describe(self) -> str:
         others = ", ".join(f"'{c}' {n}" for c, n in self.tried[1:])
-        text = (f"roster column '{self.column}' matched {self.matched} of {self.total} "
-                "download entries")
+        text = (f"roster column '{self.column}' named the student of {self.matched} of "
+                f"{self.total} notebooks in the download")
         return text + (f" (also tried: {others})" if others else "")
 
 
