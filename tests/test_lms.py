@@ -432,6 +432,13 @@ def test_bad_rosters(tmp_path: Path, content: str, message: str) -> None:
         load_roster(path)
 
 
+def test_roster_saved_with_semicolons(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("student_id;name\ns001;Ann One\ns002;\"Two; Bob\"\n")
+    roster = load_roster(path)
+    assert roster.ids == ["s001", "s002"] and roster.row("s002")["name"] == "Two; Bob"
+
+
 def test_roster_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes("student_id\nmüller\n".encode("latin-1"))

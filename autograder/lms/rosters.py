@@ -282,7 +282,8 @@ def load_roster(path: str | Path, id_column: str | None = None) -> Roster:
         raise LmsError(f"roster {path} does not exist")
     text = _decode(path)
     first = text.splitlines()[0] if text.strip() else ""
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    # comma; tab in Blackboard's .xls; semicolon from spreadsheets in comma-decimal locales
+    delimiter = max((",", "\t", ";"), key=first.count)
     records = [[nfc(cell) for cell in rec] for rec in csv.reader(io.StringIO(text),
                                                                  delimiter=delimiter)]
     records = [rec for rec in records if any(rec)]
