@@ -505,7 +505,7 @@ def test_hostile_archive_members_are_refused(tmp_path: Path) -> None:
     assert refused["evil.zip:/etc/abs.ipynb"] == "absolute path in the archive"
     assert refused["evil.zip:C:\\win.ipynb"] == "absolute path in the archive"
     assert refused["evil.zip:link.ipynb"] == "symbolic link, not followed"
-    assert refused["evil.zip:big.ipynb"].startswith("larger than 0 MiB (50000 bytes")
+    assert refused["evil.zip:big.ipynb"] == "larger than 10000 bytes (50000 bytes declared)"
     assert refused["evil.tar.gz:../../tar-escape.ipynb"] == "path leaves the archive ('..')"
     assert refused["evil.tar.gz:sym.ipynb"] == "link, not followed"
     assert refused["evil.tar.gz:hard.ipynb"] == "link, not followed"
@@ -530,6 +530,20 @@ def test_zip_bomb_stops_at_the_read_limit(tmp_path: Path) -> None:
     ((origin, reason),) = found.refused
     assert origin.startswith("bomb.zip")
     assert reason.startswith("cannot be read")
+
+
+def test_tarball_too_big_to_pass_over_stops_reading(tmp_path: Path) -> None:
+    """Passing over a tar member decompresses it, read or not: it counts."""
+    dl = tmp_path / "dl"
+    dl.mkdir()
+    (dl / "big.tar.gz").write_bytes(tar_bytes({"data.bin": b"\0" * 300_000,
+                                               "s001.ipynb": notebook("late in the tar")}))
+    found = walk(dl, lambda n: n.endswith(".ipynb"), Limits(total_bytes=200_000))
+    assert not found.leaves
+    assert found.refused == [("big.tar.gz:data.bin",
+                              "the archive holds more than 200000 bytes; the rest was not read")]
+    roomy = walk(dl, lambda n: n.endswith(".ipynb"), Limits(total_bytes=400_000))
+    assert [leaf.origin for leaf in roomy.leaves] == ["big.tar.gz:s001.ipynb"]
 
 
 def test_nested_archives_stop_at_the_depth_limit(tmp_path: Path) -> None:

@@ -131,14 +131,14 @@ def walk(folder: Path, wanted: Callable[[str], bool], limits: Limits | None = No
                 size = path.stat().st_size
                 if not budget.take(size):
                     found.refused.append((label(parts), f"archive larger than "
-                                          f"{limits.total_bytes // MiB} MiB"))
+                                          f"{_human(limits.total_bytes)}"))
                     continue
                 with path.open("rb") as fh:
                     _archive(fh, parts, (len(parts) - 1,), budget, wanted, found)
             elif wanted(name):
                 if path.stat().st_size > limits.file_bytes:
                     found.refused.append((label(parts), f"larger than "
-                                          f"{limits.file_bytes // MiB} MiB"))
+                                          f"{_human(limits.file_bytes)}"))
                 else:
                     found.leaves.append(Leaf(parts, path.read_bytes()))
             else:
@@ -165,6 +165,7 @@ class _Member:
     size: int
     kind: str  # "file", "dir", or a refusal reason
     read: Callable[[int], bytes]
+    streamed: bool = False  # a tar member: passing over it decompresses it, read or not
 
 
 def _zip_members(fh) -> Iterator[_Member]:
@@ -207,7 +208,7 @@ def _tar_members(fh) -> Iterator[_Member]:
                 member = archive.extractfile(info)
                 return member.read(cap + 1) if member else b""
 
-            yield _Member(info.name, info.size, kind, read)
+            yield _Member(info.name, info.size, kind, read, streamed=True)
 
 
 def _archive(fh, parts: tuple[str, ...], levels: tuple[int, ...], budget: _Budget,
@@ -221,6 +222,10 @@ def _archive(fh, parts: tuple[str, ...], levels: tuple[int, ...], budget: _Budge
             if count > limits.members:
                 found.refused.append((here, f"more than {limits.members} members; "
                                       "the rest was not read"))
+                return
+            if member.streamed and member.kind == "file" and not budget.take(member.size):
+                found.refused.append((f"{here}:{member.name}", "the archive holds more than "
+                                      f"{_human(limits.total_bytes)}; the rest was not read"))
                 return
             inner = _member_parts(member.name)
             if isinstance(inner, str):
@@ -237,7 +242,8 @@ def _archive(fh, parts: tuple[str, ...], levels: tuple[int, ...], budget: _Budge
             if not nested and not wanted(inner[-1]):
                 found.ignored.append(where)
                 continue
-            cap = budget.left if nested else min(limits.file_bytes, budget.left)
+            room = budget.left + (member.size if member.streamed else 0)  # tar: charged
+            cap = room if nested else min(limits.file_bytes, room)
             if member.size > cap:
                 found.refused.append((where, _too_big(member.size, limits, nested)))
                 continue
@@ -247,9 +253,9 @@ def _archive(fh, parts: tuple[str, ...], levels: tuple[int, ...], budget: _Budge
                     EOFError) as err:  # RuntimeError: an encrypted zip member
                 found.refused.append((where, f"cannot be read: {err}"))
                 continue
-            if len(data) > cap or not budget.take(len(data)):
+            if len(data) > cap or not (member.streamed or budget.take(len(data))):
                 found.refused.append((where, "inflates beyond its declared size or the "
-                                      f"{limits.total_bytes // MiB} MiB read limit"))
+                                      f"{_human(limits.total_bytes)} read limit"))
                 return
             if not nested:
                 found.leaves.append(Leaf(full, data, levels))
@@ -262,7 +268,11 @@ def _archive(fh, parts: tuple[str, ...], levels: tuple[int, ...], budget: _Budge
         found.refused.append((here, f"cannot be read as an archive: {err}"))
 
 
+def _human(n: int) -> str:
+    return f"{n / MiB:g} MiB" if n >= MiB else f"{n} bytes"
+
+
 def _too_big(size: int, limits: Limits, nested: bool) -> str:
     if nested:
-        return f"nested archive of {size // MiB} MiB exceeds the read limit"
-    return f"larger than {limits.file_bytes // MiB} MiB ({size} bytes declared)"
+        return f"nested archive of {_human(size)} exceeds the read limit"
+    return f"larger than {_human(limits.file_bytes)} ({size} bytes declared)"
