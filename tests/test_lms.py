@@ -752,6 +752,22 @@ def test_blackboard_export(blackboard_class, tmp_path: Path) -> None:
     ]
 
 
+def test_lms_files_wait_for_the_hand_grade(canvas_class, tmp_path: Path) -> None:
+    canvas, _ = canvas_class
+    waiting = GradeRow("jdoe", 12, 20, "needs_manual", reason="written answer")
+    out = tmp_path / "c.csv"
+    write_canvas(out, canvas, [waiting], NB)
+    assert read_csv(out)[3][-1] == ""  # Jane's row: the autograded part is not her grade
+    write_canvas(out, canvas, [waiting], NB, partial=True)
+    assert read_csv(out)[3][-1] == "12"
+    (tmp_path / "worksheet.csv").write_text(MOODLE_ROSTER, encoding="utf-8")
+    moodle = load_roster(tmp_path / "worksheet.csv")
+    write_moodle(out, moodle, [GradeRow("jdoe@uni.example", 12, 20, "needs_manual")])
+    assert read_csv(out)[2][4] == ""
+    write_generic(out, canvas, [waiting])
+    assert read_csv(out)[2][2:4] == ["needs_manual", "12"]
+
+
 def test_canvas_manual_posting_row_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     lines = CANVAS_ROSTER.splitlines(keepends=True)

@@ -26,9 +26,12 @@ layout:
     (e.g. "95 min late, penalty 2"), ``late_minutes``, ``late_penalty``, ``reason``.
 
 In every file a student with no score (failed, missing) gets an EMPTY cell, never 0:
-a zero would be imported as a real grade. Scores are after the late penalty; when the
-LMS's points possible differ from the assignment's maximum, the score is scaled to the
-LMS's. Students not on the roster get no row (they are listed by :func:`align`).
+a zero would be imported as a real grade. In the LMS files a student still waiting for
+a hand grade (``needs_manual``) is empty too unless ``partial=True``: the autograded
+part alone is not the grade. The generic CSV always has the score and the status.
+Scores are after the late penalty; when the LMS's points possible differ from the
+assignment's maximum, the score is scaled to the LMS's. Students not on the roster get
+no row (:func:`align` lists them).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from autograder.lms.rosters import BLACKBOARD, CANVAS, MOODLE, Roster
 from autograder.lms.text import fold
 
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section"]
+WAITING = "needs_manual"  # autograded, a hand grade still to come: not a final score
 GENERIC_COLUMNS = ["student_id", "name", "status", "score", "max_score", "late",
                    "late_minutes", "late_penalty", "reason"]
 
@@ -116,9 +120,9 @@ def align(roster: Roster, rows: Iterable[GradeRow],
     return ordered, sorted(by_id)
 
 
-def _scaled(row: GradeRow, points: float | None) -> str:
+def _scaled(row: GradeRow, points: float | None, partial: bool = False) -> str:
     final = row.final
-    if final is None:
+    if final is None or (row.status == WAITING and not partial):
         return ""
     if points and row.max_score and abs(points - row.max_score) > 1e-9:
         final = final * points / row.max_score
@@ -133,7 +137,8 @@ def _points(text: str) -> float | None:
 
 
 def write_canvas(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
-                 assignment: str, column: str | None = None) -> list[GradeRow]:
+                 assignment: str, column: str | None = None,
+                 partial: bool = False) -> list[GradeRow]:
     """Write Canvas's gradebook import for one assignment; return the rows written.
 
     Parameters
@@ -150,6 +155,9 @@ def write_canvas(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
         The score column: a roster column or the start of one ("ps1" finds
         "ps1 (4711)"); default: the roster's column for the assignment, else the
         assignment id (Canvas then creates a new assignment).
+    partial : bool
+        Also write the autograded part for students still waiting for a hand grade
+        (``needs_manual``); by default their cell stays empty until formgrader is done.
     """
     if roster.lms != CANVAS:
         raise LmsError(f"a Canvas export needs Canvas's gradebook export as roster; "
@@ -169,14 +177,19 @@ def write_canvas(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
             value = value or number(max_score)
         preamble.append([*cells, value])
     _write(path, [*identity, column], preamble + [
-        [*(roster.row(r.student_id).get(c, "") for c in identity), _scaled(r, points)]
+        [*(roster.row(r.student_id).get(c, "") for c in identity),
+         _scaled(r, points, partial)]
         for r in ordered
     ])
     return ordered
 
 
-def write_moodle(path: str | Path, roster: Roster, rows: Iterable[GradeRow]) -> list[GradeRow]:
-    """Write Moodle's grading worksheet back with grades and comments; return the rows."""
+def write_moodle(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
+                 partial: bool = False) -> list[GradeRow]:
+    """Write Moodle's grading worksheet back with grades and comments; return the rows.
+
+    ``partial`` as in :func:`write_canvas`.
+    """
     if roster.lms != MOODLE:
         raise LmsError(f"a Moodle export needs Moodle's grading worksheet as roster; "
                        f"{roster.path} is a {roster.lms} roster")
@@ -187,7 +200,7 @@ def write_moodle(path: str | Path, roster: Roster, rows: Iterable[GradeRow]) -> 
     records = []
     for row in ordered:
         cells = dict(roster.row(row.student_id))
-        cells["Grade"] = _scaled(row, _points(cells.get("Maximum Grade", "")))
+        cells["Grade"] = _scaled(row, _points(cells.get("Maximum Grade", "")), partial)
         notes = [row.status] + [t for t in (row.reason, row.late_text) if t]
         cells["Feedback comments"] = "; ".join(notes)
         records.append([cells.get(c, "") for c in columns])
@@ -207,13 +220,14 @@ def lms_column(roster: Roster, assignment: str) -> str | None:
 
 
 def write_blackboard(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
-                     assignment: str, column: str | None = None) -> list[GradeRow]:
+                     assignment: str, column: str | None = None,
+                     partial: bool = False) -> list[GradeRow]:
     """Write a Grade Center upload for one item; return the rows written.
 
     ``column`` is a roster column or the start of one ("PS1" finds
     "PS1 [Total Pts: 20 Score] |88123", so Blackboard updates that item); default: the
     roster's column for the assignment, else the assignment id (Blackboard then adds a
-    text column).
+    text column). ``partial`` as in :func:`write_canvas`.
     """
     if roster.lms != BLACKBOARD:
         raise LmsError(f"a Blackboard export needs the Grade Center download as roster; "
@@ -224,7 +238,8 @@ def write_blackboard(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
     points = _points(match.group(1)) if match else None
     identity = ["Last Name", "First Name", "Username"]
     _write(path, [*identity, column], [
-        [*(roster.row(r.student_id).get(c, "") for c in identity), _scaled(r, points)]
+        [*(roster.row(r.student_id).get(c, "") for c in identity),
+         _scaled(r, points, partial)]
         for r in ordered
     ])
     return ordered
