@@ -11,7 +11,9 @@ and late-submission plugin, but nothing of the grading pipeline, which calls it:
 - :mod:`~autograder.lms.gradebook` - ``set_duedates``, ``forget_submission``,
   ``grade_rows``
 - :mod:`~autograder.lms.exports` - ``GradeRow``; ``write_canvas``, ``write_moodle``,
-  ``write_generic``
+  ``write_blackboard``, ``write_generic``
+- :mod:`~autograder.lms.intake` - ``collect_downloads`` (the collect steps in order),
+  ``store_roster`` / ``stored_roster`` (one roster per assignment)
 
 See ``autograder/lms/README.md`` for the order the pipeline calls them in.
 """
