@@ -28,6 +28,8 @@ CHAPTER_TITLES = {
     "07_computation.html": "Computational considerations",
     "08_convnet_at_work.html": "A ConvNet at work",
     "assignments/index.html": "Assignments",
+    "references.html": "References",
+    "glossary.html": "Glossary",
 }
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
