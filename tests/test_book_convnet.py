@@ -193,3 +193,67 @@ def test_score_map_on_the_strip_equals_the_network_on_every_crop(net, split, pre
 def test_strip_needs_enough_correct_digits(split, predicted) -> None:
     with pytest.raises(ValueError, match="class 7"):
         digits.digit_strip(split.x_test, split.y_test, predicted, [7] * 100)
+
+
+# --- the widget and the folded answers in a real browser (built site, Chromium) ---
+
+
+@pytest.mark.slow
+def test_explorer_works_by_keyboard_at_phone_width(net, split, predicted) -> None:
+    from book_helpers import CHROMIUM_ARGS, built_site, chromium_or_skip
+    from playwright.sync_api import sync_playwright
+
+    from tools.serve import serving
+
+    executable = chromium_or_skip()
+    site = built_site()
+    picked = pick_digits(split.y_test, predicted)
+    last = picked[-1]
+    with serving(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        errors: list[str] = []
+        outside: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: r.url.startswith((base, "data:")) or outside.append(r.url))
+        page.goto(f"{base}/08_convnet_at_work.html", wait_until="networkidle")
+        root = page.locator(".convnet-explorer")
+        assert root.get_attribute("data-ready") == "true"
+        # one SVG for the input and one per channel of the three map layers,
+        # one strip for the FC layer, a table row per class
+        assert root.locator("svg").count() == 1 + 8 + 32 + 32 + 1
+        assert root.locator("tr").count() == 10
+        # the menu is labelled; keyboard alone reaches the last digit (a mistake)
+        select = page.get_by_label("Test digit")
+        select.focus()
+        page.keyboard.press("End")
+        summary = root.locator(".cx-summary").inner_text()
+        assert f"Test digit {last}:" in summary and "(wrong)" in summary
+        assert f"the network says {predicted[last]}" in summary
+        bold = root.locator("tr.cx-top th").inner_text()
+        assert bold == f"class {predicted[last]}"
+        # Tab to "Next digit" and press it: wraps around to the first digit
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Next digit"
+        page.keyboard.press("Enter")
+        assert f"Test digit {picked[0]}:" in root.locator(".cx-summary").inner_text()
+        # readable at 390 px: nothing wider than the screen, text not tiny
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        widths = root.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert widths[0] <= widths[1], widths
+        smallest = root.evaluate(
+            "e => Math.min(...Array.from(e.querySelectorAll('label,button,select,th,td,h4,p'))"
+            ".map(x => parseFloat(getComputedStyle(x).fontSize)))"
+        )
+        assert smallest >= 12, smallest
+        # the exercises' answers are folded until clicked
+        answer = page.locator(".admonition.dropdown").first
+        body = answer.locator("p").last
+        assert not body.is_visible()
+        answer.locator(".admonition-title").click()
+        body.wait_for(state="visible")
+        browser.close()
+    assert not errors, errors
+    assert not outside, outside
