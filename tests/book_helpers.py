@@ -26,7 +26,10 @@ CHAPTER_TITLES = {
     "05_fc_to_conv.html": "Converting FC layers to CONV layers",
     "06_architectures.html": "ConvNet architectures",
     "07_computation.html": "Computational considerations",
+    "08_convnet_at_work.html": "A ConvNet at work",
     "assignments/index.html": "Assignments",
+    "references.html": "References",
+    "glossary.html": "Glossary",
 }
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

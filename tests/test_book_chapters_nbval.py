@@ -36,7 +36,7 @@ def _is_notebook(text: str) -> bool:
     return text.startswith("---") and len(parts) == 3 and "kernelspec:" in parts[1]
 
 
-def test_seven_chapters_are_notebooks() -> None:
+def test_eight_chapters_are_notebooks() -> None:
     names = [p.stem for p in chapter_notebooks()]
     assert names == [
         "01_overview",
@@ -46,6 +46,7 @@ def test_seven_chapters_are_notebooks() -> None:
         "05_fc_to_conv",
         "06_architectures",
         "07_computation",
+        "08_convnet_at_work",
     ]
 
 

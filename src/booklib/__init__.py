@@ -2,5 +2,6 @@
 the convolution animation and the architecture tables.
 
 The layers themselves come from :mod:`convref`; this package only arranges,
-counts and draws.
+counts and draws, and (``booklib.digits``) trains the small digits network of
+the chapter "A ConvNet at work" with those layers.
 """

@@ -1,7 +1,8 @@
 """How much memory a network needs: the notes' three sources, estimated from a layer list.
 
-- activations: every layer's output, kept for the backward pass, plus a
-  gradient of the same size when training;
+- activations: when training, every layer's output, kept for the backward
+  pass, plus a gradient of the same size; at inference only the input and
+  output of the layer being computed, so the largest consecutive pair;
 - parameters: weights and biases, their gradients, and the optimizer's step
   cache (momentum, Adagrad, RMSProp keep one more copy): about 3 copies;
 - miscellaneous: the input batch itself (and any augmented copy of it).
@@ -62,9 +63,12 @@ def estimate_memory(
     Parameters
     ----------
     training : bool
-        With ``True``, every activation has a gradient of the same size and the
-        parameters are held ``parameter_copies`` times (values, gradients, step
-        cache); with ``False``, activations and parameters are held once.
+        With ``True``, every activation is kept and has a gradient of the same
+        size, and the parameters are held ``parameter_copies`` times (values,
+        gradients, step cache). With ``False`` (inference), parameters are held
+        once and only the layer being computed has its input and output in
+        memory: the activations are the largest consecutive pair of layer
+        outputs (the image itself is counted under ``misc``).
     augmented_copies : int
         Extra copies of the input batch kept around (e.g. an augmented version).
 
@@ -78,12 +82,16 @@ def estimate_memory(
             f"batch_size ({batch_size}) and bytes_per_value ({bytes_per_value}) must be positive"
         )
     rows = walk(layers, input_shape)
-    per_image = sum(r.activations for r in rows[1:])  # the input counts as misc below
+    outputs = [r.activations for r in rows[1:]]  # the input counts as misc below
+    if training:
+        per_image = 2 * sum(outputs)  # each value and its gradient
+    else:
+        # computing layer i holds its input (layer i-1's output) and its output
+        per_image = max(a + b for a, b in zip([0, *outputs[:-1]], outputs, strict=True))
     params = sum(r.weights + r.biases for r in rows)
-    act_copies = 2 if training else 1
     param_copies = parameter_copies if training else 1
     return MemoryEstimate(
-        activations=per_image * batch_size * act_copies * bytes_per_value,
+        activations=per_image * batch_size * bytes_per_value,
         parameters=params * param_copies * bytes_per_value,
         misc=rows[0].activations * batch_size * (1 + augmented_copies) * bytes_per_value,
     )
