@@ -103,19 +103,28 @@ def normalize_code(source: str) -> Tokens:
     except (SyntaxError, ValueError) as err:
         tree = None
         note = f"does not parse ({type(err).__name__}: {getattr(err, 'msg', err)}); names guessed"
-    bound = _bound_names(tree) if tree is not None else None
-    bare_strings = _bare_string_starts(tree) if tree is not None else set()
+    bound, bare_strings = _scan(tree) if tree is not None else (None, set())
     words, starts, ends = _tokens(source_py, bound, bare_strings)
     return Tokens(tuple(words), tuple(starts), tuple(ends), note)
 
 
-def _bound_names(tree: ast.AST) -> frozenset[str]:
+def _scan(tree: ast.AST) -> tuple[frozenset[str], set[tuple[int, int]]]:
+    """Names the cell binds, and (line, column) of every statement that is only a string
+    (docstrings and the like), in one walk over the tree."""
     names: set[str] = set()
+    bare: set[tuple[int, int]] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
+        elif isinstance(node, ast.Expr):
+            value = node.value
+            if isinstance(value, ast.JoinedStr) or (
+                isinstance(value, ast.Constant) and isinstance(value.value, str)
+            ):
+                bare.add((value.lineno, value.col_offset))
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.alias):
@@ -124,18 +133,7 @@ def _bound_names(tree: ast.AST) -> frozenset[str]:
             names.update(node.names)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             names.add(node.name)
-    return frozenset(names)
-
-
-def _bare_string_starts(tree: ast.AST) -> set[tuple[int, int]]:
-    """(line, column) of every statement that is only a string: docstrings and the like."""
-    return {
-        (node.value.lineno, node.value.col_offset)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Constant | ast.JoinedStr)
-        and (isinstance(node.value, ast.JoinedStr) or isinstance(node.value.value, str))
-    }
+    return frozenset(names), bare
 
 
 def _tokens(
