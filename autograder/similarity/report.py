@@ -82,6 +82,7 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 90rem;
        padding: 1rem; color: #1b1b1b; background: #fff; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.25rem; margin-top: 2.5rem;
      border-bottom: 1px solid #ccc; } h3 { font-size: 1.05rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border: 1px solid #ccc; padding: .2rem .5rem; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -92,7 +93,8 @@ tr.flagged td { background: #fde8e8; }
 pre { background: #f7f7f7; border: 1px solid #ddd; padding: .5rem; overflow-x: auto;
       font-size: 13px; line-height: 1.35; margin: .25rem 0; }
 mark { background: #ffd54f; color: inherit; }
-details { margin: .4rem 0; } summary { cursor: pointer; }
+details { margin: .4rem 0; } summary { cursor: pointer; overflow-wrap: anywhere; }
+li, p { overflow-wrap: anywhere; }
 nav ul { columns: 2; }
 @media (max-width: 50rem) { .sides { grid-template-columns: 1fr; } nav ul { columns: 1; } }
 """
@@ -172,8 +174,9 @@ def _overall_section(report: Report) -> str:
             f'<td class="num">{flagged}</td>{"".join(cells)}</tr>'
         )
     body = (
-        "<table><thead><tr><th>#</th><th>student</th><th>student</th><th>overall</th>"
-        f"<th>cells flagged</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        '<div class="scroll"><table><thead><tr><th>#</th><th>student</th><th>student</th>'
+        f"<th>overall</th><th>cells flagged</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
         if rows else "<p>No pair reaches the listing threshold over the whole assignment.</p>"
     )
     more = len(report.overall) - report.params.pairs_shown
@@ -213,9 +216,9 @@ def _cell_section(report: Report, task: CellTask, result: CellResult) -> str:
         for n, p in enumerate(shown, 1)
     )
     table = (
-        "<table><thead><tr><th>#</th><th>student</th><th>student</th><th>similarity</th>"
-        "<th>shared</th><th>fingerprints</th><th>fingerprints</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        '<div class="scroll"><table><thead><tr><th>#</th><th>student</th><th>student</th>'
+        "<th>similarity</th><th>shared</th><th>fingerprints</th><th>fingerprints</th></tr>"
+        f"</thead><tbody>{rows}</tbody></table></div>"
         if shown else "<p>No pair reaches the listing threshold.</p>"
     )
     more = len(result.pairs) - len(shown)
