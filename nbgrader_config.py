@@ -67,7 +67,8 @@ c.Autograder.workers = 0  # parallel grading processes; 0 = one per CPU core
 c.Similarity.kgram = 10  # normalised tokens per fingerprint
 c.Similarity.window = 4  # winnowing window: runs of kgram + window - 1 tokens always match
 c.Similarity.min_fingerprints = 4  # shorter answers are not paired (listed as too short)
-c.Similarity.common_fraction = 1.0  # <1 ignores fingerprints shared by more of the class
+c.Similarity.common_fraction = 0.5  # fingerprints in more than half the answers are idioms...
+c.Similarity.common_min = 20  # ...when more than 20 answers hold them (1.0 / large: keep all)
 c.Similarity.list_threshold = 0.3  # pairs listed in the CSV and on the page
 c.Similarity.flag_threshold = 0.6  # pairs flagged (red) for a person to read
 c.Similarity.cluster_threshold = 0.8  # pairs that join students into a cluster

@@ -136,6 +136,16 @@ class TestNormalisation:
              "    for k in range(count):\n        acc += values[k] * 2\n    return acc, 'ok'\n")
         assert normalize_code(a).words == normalize_code(b).words
 
+    def test_the_released_code_is_taken_out_of_an_answer(self):
+        from autograder.similarity.normalize import without_release
+
+        answer = CONV_STUB.replace("    # YOUR CODE HERE\n    raise NotImplementedError()\n",
+                                   "    out = np.tanh(x @ w) + b\n    cache = x\n")
+        left = without_release(normalize_code(answer), normalize_code(CONV_STUB, all_names=True))
+        assert [answer[s:e] for s, e in zip(left.starts, left.ends, strict=True)] == [
+            "out", "=", "np", ".", "tanh", "(", "x", "@", "w", ")", "+", "b", "\n",
+            "cache", "=", "x"]
+
     def test_library_names_and_numbers_stay(self):
         words = normalize_code("y = np.zeros((n, 3))\n").words
         assert words[:5] == ("V", "=", "np", ".", "zeros") and "3" in words
@@ -176,19 +186,33 @@ class TestComparison:
 
     def test_index_counts_equal_set_intersections(self):
         from autograder.similarity.fingerprints import fingerprint
-        from autograder.similarity.normalize import normalize
+        from autograder.similarity.normalize import normalize, without_release
 
         task = self._tasks()[0]
         params = Params(list_threshold=0.01)
         result = compare_cell(task, params)
-        boiler = np.unique(kgram_hashes(normalize(task.stub).words, params.kgram))
-        sets = {s: set(fingerprint(normalize(src), params.kgram, params.window, boiler).unique)
+        release = normalize(task.stub, release=True)
+        boiler = np.unique(kgram_hashes(release.words, params.kgram))
+        sets = {s: set(fingerprint(without_release(normalize(src), release), params.kgram,
+                                   params.window, boiler).unique)
                 for s, src in task.answers.items()}
         dense = result.shared.toarray()
         for i, a in enumerate(result.students):
             for j, b in enumerate(result.students):
                 if i < j:  # an oracle written with Python sets, pair by pair
                     assert dense[i, j] == len(sets[a] & sets[b])
+
+    @pytest.mark.parametrize(("n", "dropped"), [(30, True), (15, False)])
+    def test_idioms_held_by_most_of_a_large_class_are_ignored(self, n, dropped):
+        from autograder.similarity.compare import _index
+
+        # hash 7 in every answer, plus four of each student's own
+        unique = {f"s{i}": np.array([7, *range(100 + 4 * i, 104 + 4 * i)]) for i in range(n)}
+        index, sizes, common = _index(tuple(unique), unique, 0.5, 20)
+        assert (common.tolist() == [7]) is dropped
+        assert sizes.tolist() == [4 if dropped else 5] * n
+        # off: everything counts
+        assert _index(tuple(unique), unique, 1.0, 20)[2].size == 0
 
     def test_a_dask_like_client_gives_the_same_results(self):
         class Client:  # the two methods compare_cells uses, run here

@@ -22,7 +22,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from autograder.similarity.fingerprints import Fingerprints, fingerprint, kgram_hashes
-from autograder.similarity.normalize import Tokens, normalize
+from autograder.similarity.normalize import Tokens, normalize, without_release
 from autograder.similarity.settings import Params
 
 Span = tuple[int, int]
@@ -97,23 +97,29 @@ class CellResult:
 def compare_cell(task: CellTask, params: Params) -> CellResult:
     """Fingerprint every answer to ``task`` and score every pair of students."""
     k, window = params.kgram, params.window
-    boilerplate = np.unique(kgram_hashes(normalize(task.stub, task.kind).words, k))
+    release = normalize(task.stub, task.kind, release=True)
+    boilerplate = np.unique(kgram_hashes(release.words, k))
     tokens: dict[str, Tokens] = {}
     prints: dict[str, Fingerprints] = {}
     notes: dict[str, str] = {}
     for student, source in task.answers.items():
-        tokens[student] = normalize(source, task.kind)
+        tokens[student] = without_release(normalize(source, task.kind), release)
         if tokens[student].note:
             notes[student] = tokens[student].note
         prints[student] = fingerprint(tokens[student], k, window, boilerplate)
 
     unique = {s: fp.unique for s, fp in prints.items()}
-    students = tuple(s for s in task.answers if unique[s].size >= params.min_fingerprints)
-    too_short = tuple(s for s in task.answers if unique[s].size < params.min_fingerprints)
-    index, sizes, common = _index(students, unique, params.common_fraction)
+    answered = tuple(s for s in task.answers if unique[s].size)
+    index, sizes, common = _index(answered, unique, params.common_fraction, params.common_min)
     if common.size:
-        for s in students:
+        for s in answered:
             unique[s] = np.setdiff1d(unique[s], common, assume_unique=True)
+    # compared: the answers with enough fingerprints left once the idioms are set aside
+    keep = np.flatnonzero(sizes >= params.min_fingerprints)
+    students = tuple(answered[i] for i in keep)
+    compared = set(students)
+    too_short = tuple(s for s in task.answers if s not in compared)
+    index, sizes = index[keep], sizes[keep]
 
     shared = sparse.triu(index @ index.T, k=1).tocoo()
     pairs = _listed_pairs(students, sizes, shared, params.list_threshold)
@@ -147,7 +153,8 @@ def compare_cells(tasks: Sequence[CellTask], params: Params, client=None) -> lis
 
 
 def _index(
-    students: tuple[str, ...], unique: dict[str, np.ndarray], common_fraction: float
+    students: tuple[str, ...], unique: dict[str, np.ndarray], common_fraction: float,
+    common_min: int,
 ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """The students x fingerprints 0/1 matrix, row sums, and the hashes left out as common."""
     if not students:
@@ -163,7 +170,7 @@ def _index(
     common = np.zeros(0, dtype=np.int64)
     if common_fraction < 1.0:
         holders = np.bincount(col, minlength=columns.size)
-        is_common = holders > common_fraction * len(students)
+        is_common = (holders > common_fraction * len(students)) & (holders > common_min)
         common = columns[is_common]
         index = index[:, ~is_common]
     return index.tocsr(), np.asarray(index.sum(axis=1)).ravel(), common

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
 import io
 import keyword
 import re
@@ -70,11 +71,42 @@ class Tokens:
         return len(self.words)
 
 
-def normalize(source: str, kind: str = "code") -> Tokens:
-    """Normalise one answer cell; ``kind`` is the nbgrader cell type."""
+def normalize(source: str, kind: str = "code", release: bool = False) -> Tokens:
+    """Normalise one answer cell; ``kind`` is the nbgrader cell type.
+
+    ``release=True`` for the released stub: every name that is not a builtin or an
+    attribute becomes ``V`` (the stub's ``return out, cache`` only reads ``out``, which
+    the answers bind).
+    """
     if kind == "markdown":
         return normalize_text(source)
-    return normalize_code(source)
+    return normalize_code(source, all_names=release)
+
+
+def without_release(tokens: Tokens, release: Tokens, min_run: int = 4) -> Tokens:
+    """``tokens`` minus the runs it shares, in order, with the released cell.
+
+    The stub's signature, its trailing ``return out, cache`` and the like are aligned
+    with the answer (difflib, as ``diff`` would) and dropped when a run is at least
+    ``min_run`` tokens long (or the whole release, if shorter), so the released code
+    never counts, not even as the start of a fingerprint that runs into the answer.
+    """
+    if not release.words or not tokens.words:
+        return tokens
+    shortest = min(min_run, len(release.words))
+    matcher = difflib.SequenceMatcher(None, release.words, tokens.words, autojunk=False)
+    keep = [True] * len(tokens.words)
+    for block in matcher.get_matching_blocks():
+        if block.size >= shortest:
+            keep[block.b:block.b + block.size] = [False] * block.size
+    if all(keep):
+        return tokens
+    return Tokens(
+        tuple(w for w, k in zip(tokens.words, keep, strict=True) if k),
+        tuple(w for w, k in zip(tokens.starts, keep, strict=True) if k),
+        tuple(w for w, k in zip(tokens.ends, keep, strict=True) if k),
+        tokens.note,
+    )
 
 
 def normalize_text(source: str) -> Tokens:
@@ -87,12 +119,12 @@ def normalize_text(source: str) -> Tokens:
     )
 
 
-def normalize_code(source: str) -> Tokens:
+def normalize_code(source: str, all_names: bool = False) -> Tokens:
     """Normalise Python code; never raises, whatever the student wrote.
 
     Code that does not parse is still tokenised (up to the first token error); its
     bound names are then guessed: every name that is not a keyword, a builtin or an
-    attribute counts as bound.
+    attribute counts as bound. ``all_names=True`` guesses so for any code (the stub).
     """
     # IPython magics and shell escapes (%timeit, !ls) are not Python: make them
     # comments of the same length so that character positions do not move.
@@ -104,6 +136,8 @@ def normalize_code(source: str) -> Tokens:
         tree = None
         note = f"does not parse ({type(err).__name__}: {getattr(err, 'msg', err)}); names guessed"
     bound, bare_strings = _scan(tree) if tree is not None else (None, set())
+    if all_names:
+        bound = None
     words, starts, ends = _tokens(source_py, bound, bare_strings)
     return Tokens(tuple(words), tuple(starts), tuple(ends), note)
 

@@ -39,10 +39,14 @@ class Similarity(Configurable):
         "paired (the report lists them).",
     ).tag(config=True)
     common_fraction = Float(
-        1.0,
-        help="Ignore fingerprints that more than this fraction of the answers to a cell "
-        "share (common idioms). 1.0 keeps all: a solution passed round half the class "
-        "is what the report is for.",
+        0.5,
+        help="A fingerprint held by more than this fraction of a cell's answers (and by "
+        "more than common_min of them) is a common idiom and is ignored; 1.0 keeps all.",
+    ).tag(config=True)
+    common_min = Integer(
+        20,
+        help="Fingerprints held by this many answers or fewer always count, so that in a "
+        "small class a copy shared by half of it is still seen.",
     ).tag(config=True)
     list_threshold = Float(
         0.3, help="Pairs at or above this similarity are listed in the CSV and the page."
@@ -72,7 +76,8 @@ class Params:
     kgram: int = 10
     window: int = 4
     min_fingerprints: int = 4
-    common_fraction: float = 1.0
+    common_fraction: float = 0.5
+    common_min: int = 20
     list_threshold: float = 0.3
     flag_threshold: float = 0.6
     cluster_threshold: float = 0.8
@@ -87,6 +92,8 @@ class Params:
             problems.append(f"window must be at least 1, got {self.window}")
         if self.min_fingerprints < 1:
             problems.append(f"min_fingerprints must be at least 1, got {self.min_fingerprints}")
+        if self.common_min < 0:
+            problems.append(f"common_min must be at least 0, got {self.common_min}")
         if self.min_cluster_size < 2:
             problems.append(f"min_cluster_size must be at least 2, got {self.min_cluster_size}")
         for name in ("common_fraction", "list_threshold", "flag_threshold", "cluster_threshold"):
