@@ -64,7 +64,7 @@ c.Autograder.workers = 0  # parallel grading processes; 0 = one per CPU core
 # `python -m autograder similarity ASSIGNMENT` (autograder/similarity/); plain nbgrader
 # ignores this section. Evidence for a person, never a grade. The README
 # ("Similarity report") says how these defaults were chosen.
-c.Similarity.kgram = 10  # normalised tokens per fingerprint
+c.Similarity.kgram = 8  # normalised tokens per fingerprint
 c.Similarity.window = 4  # winnowing window: runs of kgram + window - 1 tokens always match
 c.Similarity.min_fingerprints = 4  # shorter answers are not paired (listed as too short)
 c.Similarity.common_fraction = 0.5  # fingerprints in more than half the answers are idioms...

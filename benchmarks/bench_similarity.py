@@ -17,6 +17,7 @@ of one classmate's each. Wall-clock figures on a shared machine include waiting 
 the CPU; the CPU time of the process is printed next to them.
 
     .venv/bin/python -m benchmarks.bench_similarity [--students 1000] [--cells 5] [--baseline 150]
+    .venv/bin/python -m benchmarks.bench_similarity --calibrate   # how the defaults were chosen
 """
 
 from __future__ import annotations
@@ -162,13 +163,47 @@ def _copydetect_pairs(task) -> tuple[float, float]:
     return t1 - t0, time.perf_counter() - t1
 
 
+def calibrate() -> int:
+    """Planted copies vs independent answers of tests/similarity_corpus.py, per setting.
+
+    For each fingerprint size and window: the lowest similarity of a planted pair and
+    the highest of an independent pair, per cell. The README's defaults come from here.
+    """
+    sys.path.insert(0, str(ROOT / "tests"))
+    from similarity_corpus import CELLS
+
+    from autograder.similarity.compare import CellTask
+
+    print("kgram window | " + " | ".join(f"{c}: planted min / independent max" for c in CELLS))
+    for k in (6, 8, 10, 12, 15):
+        for window in (1, 4, 8):
+            row = []
+            for cell, (stub, independent, origin, planted) in CELLS.items():
+                answers = {f"i-{n}": src for n, src in independent.items()}
+                answers |= {f"p-{n}": src for n, src in planted.items()}
+                family = {f"i-{origin}"} | {f"p-{n}" for n in planted}
+                result = compare_cell(CellTask(cell, "code", stub, answers),
+                                      Params(kgram=k, window=window, list_threshold=1e-9))
+                copies = [p.similarity for p in result.pairs if {p.a, p.b} <= family]
+                others = [p.similarity for p in result.pairs if not {p.a, p.b} <= family]
+                row.append(f"{min(copies, default=0):.2f} / {max(others, default=0):.2f}")
+            mark = "  <- default" if (k, window) == (Params().kgram, Params().window) else ""
+            print(f"{k:5d} {window:6d} | " + " | ".join(row) + mark)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=1000)
     parser.add_argument("--cells", type=int, default=5)
     parser.add_argument("--baseline", type=int, default=150,
                         help="students in the side-by-side comparison with pair loops")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="instead: planted vs independent scores of the test corpus "
+                        "for several fingerprint sizes and windows")
     args = parser.parse_args(argv)
+    if args.calibrate:
+        return calibrate()
     from nbgrader.coursedir import CourseDirectory
 
     params = Params()

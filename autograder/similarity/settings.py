@@ -25,7 +25,7 @@ class Similarity(Configurable):
         "is written to similarity/<assignment>/. Keep it out of git: students never see it.",
     ).tag(config=True)
     kgram = Integer(
-        10, help="Normalised tokens per fingerprint: shared runs shorter than this are noise."
+        8, help="Normalised tokens per fingerprint: shared runs shorter than this are noise."
     ).tag(config=True)
     window = Integer(
         4,
@@ -73,7 +73,7 @@ class Similarity(Configurable):
 class Params:
     """The settings that the per-cell comparison needs; see :class:`Similarity`."""
 
-    kgram: int = 10
+    kgram: int = 8
     window: int = 4
     min_fingerprints: int = 4
     common_fraction: float = 0.5
