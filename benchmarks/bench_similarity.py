@@ -170,7 +170,7 @@ def calibrate() -> int:
     the highest of an independent pair, per cell. The README's defaults come from here.
     """
     sys.path.insert(0, str(ROOT / "tests"))
-    from similarity_corpus import CELLS
+    from similarity_corpus import CELLS, KINDS
 
     from autograder.similarity.compare import CellTask
 
@@ -182,7 +182,7 @@ def calibrate() -> int:
                 answers = {f"i-{n}": src for n, src in independent.items()}
                 answers |= {f"p-{n}": src for n, src in planted.items()}
                 family = {f"i-{origin}"} | {f"p-{n}" for n in planted}
-                result = compare_cell(CellTask(cell, "code", stub, answers),
+                result = compare_cell(CellTask(cell, KINDS.get(cell, "code"), stub, answers),
                                       Params(kgram=k, window=window, list_threshold=1e-9))
                 copies = [p.similarity for p in result.pairs if {p.a, p.b} <= family]
                 others = [p.similarity for p in result.pairs if not {p.a, p.b} <= family]

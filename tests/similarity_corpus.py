@@ -359,7 +359,45 @@ POOL_PLANTED = {
 ''',
 }
 
+# --- cell 3: a written answer (markdown) ----------------------------------------------
+
+WRITTEN_STUB = "YOUR ANSWER HERE"
+
+WRITTEN_INDEPENDENT = {
+    "halves_the_map": (
+        "Pooling with 2x2 windows and stride 2 keeps one value out of every four, so the "
+        "activation map shrinks to half its height and half its width. The layers after it "
+        "do a quarter of the work, and a small shift of the input often leaves the maximum "
+        "in the same window, which makes the output less sensitive to exact positions."
+    ),
+    "parameters_and_overfitting": (
+        "It has no weights to learn. Its job is to make the representation smaller, which "
+        "lowers the number of parameters and the computation in the rest of the network and "
+        "helps to control overfitting. Max pooling also passes on only the strongest response "
+        "in each region."
+    ),
+    "strided_conv_instead": (
+        "**Why pool?** Down-sampling. Some architectures drop pooling altogether and use "
+        "convolutions with a larger stride now and then; the network then learns how to "
+        "down-sample instead of taking a fixed maximum, at the price of extra parameters."
+    ),
+}
+
+WRITTEN_ORIGIN = "halves_the_map"
+
+WRITTEN_PLANTED = {
+    # the same paragraph, sentences swapped, a few words changed, markup added
+    "reworded": (
+        "*Pooling* with 2x2 windows and stride 2 keeps one value out of every four, so the "
+        "activation map shrinks to half its height and half its width.\n\nA small shift of "
+        "the input often leaves the maximum in the same window, which makes the output less "
+        "sensitive to exact positions. The layers after it do a quarter of the work."
+    ),
+}
+
 CELLS = {
     "conv_forward": (CONV_STUB, CONV_INDEPENDENT, CONV_ORIGIN, CONV_PLANTED),
     "max_pool_backward": (POOL_STUB, POOL_INDEPENDENT, POOL_ORIGIN, POOL_PLANTED),
+    "written": (WRITTEN_STUB, WRITTEN_INDEPENDENT, WRITTEN_ORIGIN, WRITTEN_PLANTED),
 }
+KINDS = {"written": "markdown"}  # the others are code cells

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from similarity_corpus import CELLS
+from similarity_corpus import CELLS, KINDS
 
 ASSIGNMENT = "toy"
 CONFIG = '''c = get_config()  # noqa: F821
@@ -18,7 +18,6 @@ c.CourseDirectory.feedback_directory = "autograder/feedback"
 # every pair that shares anything is listed, so the tests see the whole ranking
 c.Similarity.list_threshold = 0.01
 '''
-WRITTEN_STUB = "YOUR ANSWER HERE"
 STUB_ONLY = ("stub_only_1", "stub_only_2", "stub_commented")
 MALFORMED = "broken_json"
 
@@ -37,8 +36,7 @@ def family(cell: str) -> set[str]:
 def _notebook(answers: dict[str, str]) -> nbformat.NotebookNode:
     cells = [new_markdown_cell("# Toy assignment"), new_code_cell("import numpy as np")]
     for grade_id, source in answers.items():
-        kind = "markdown" if grade_id == "written" else "code"
-        make = new_markdown_cell if kind == "markdown" else new_code_cell
+        make = new_markdown_cell if KINDS.get(grade_id) == "markdown" else new_code_cell
         cells.append(make(source, metadata={"nbgrader": {
             "grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3,
             "solution": True, "task": False}}))
@@ -52,7 +50,7 @@ def build(root: Path) -> dict[str, dict[str, str]]:
     """Write the course under ``root``; returns student -> {grade_id: answer}."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(CONFIG.format(root=str(root)))
-    stubs = {cell: spec[0] for cell, spec in CELLS.items()} | {"written": WRITTEN_STUB}
+    stubs = {cell: spec[0] for cell, spec in CELLS.items()}
     release = root / "release" / ASSIGNMENT
     release.mkdir(parents=True)
     nbformat.write(_notebook(stubs), release / f"{ASSIGNMENT}.ipynb")
@@ -67,7 +65,7 @@ def build(root: Path) -> dict[str, dict[str, str]]:
     students[STUB_ONLY[1]] = dict(stubs)
     students[STUB_ONLY[2]] = {
         cell: "# I did not get this one\n\n" + stub.replace("raise", "# tried\n    raise")
-        if cell != "written" else stub
+        if cell not in KINDS else stub
         for cell, stub in stubs.items()
     }
     for sid, answers in students.items():
