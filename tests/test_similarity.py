@@ -233,7 +233,7 @@ class TestComparison:
         distributed = pytest.importorskip("distributed")
         tasks, params = self._tasks(), Params()
         with distributed.Client(processes=False, n_workers=1, threads_per_worker=1,
-                                dashboard_address=None) as client:
+                                dashboard_address=":0") as client:
             mapped = compare_cells(tasks, params, client)
         assert [r.pairs for r in mapped] == [r.pairs for r in compare_cells(tasks, params)]
 
