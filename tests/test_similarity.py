@@ -158,7 +158,8 @@ class TestNormalisation:
             "def", "f", "(", "a", ")", ":", "\n", "return", "a", "+", "'x'"]
 
     @pytest.mark.parametrize("src", ["def f(:\n  return 1", "x = '''never closed", "\tif x:\n  y",
-                                     "%timeit f()\ny = 1", "\x00\x01", ""])
+                                     "%timeit f()\ny = 1", "\x00\x01", "", "-" * 100_000 + "1",
+                                     "x" + ".a" * 100_000, "(" * 300 + ")" * 300])
     def test_any_input_normalises_without_raising(self, src):
         normalize_code(src)
 
@@ -254,6 +255,12 @@ class TestSettings:
         root, _ = report
         assert main(["--course-root", str(root), "similarity", "nope"]) == 2
         assert "has no release notebook" in capsys.readouterr().err
+
+    @pytest.mark.parametrize("bad", ["../toy", "*", "a/b"])
+    def test_an_assignment_id_that_is_a_path_is_refused(self, report, capsys, bad):
+        root, _ = report
+        assert main(["--course-root", str(root), "similarity", bad]) == 2
+        assert "is not an assignment id" in capsys.readouterr().err
 
     def test_out_option_moves_the_report(self, report, tmp_path):
         root, _ = report

@@ -9,10 +9,12 @@ written; an unusable course or assignment raises ``ValueError`` (the caller prin
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from pathlib import Path
 
 CONFIG_NAME = "nbgrader_config.py"
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 STEPS = {"submitted": "submitted_directory", "autograded": "autograded_directory"}
 
 
@@ -45,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from autograder.similarity.notebooks import SimilarityError, collect_answers
     from autograder.similarity.settings import Similarity
 
+    if not _ID.match(args.assignment) or ".." in args.assignment:
+        raise SimilarityError(f"assignment {args.assignment!r} is not an assignment id: use "
+                              "letters, digits, '.', '_' and '-', starting with a letter or digit")
     root = Path(getattr(args, "course_root", None) or ".").resolve()
     if not (root / CONFIG_NAME).is_file():
         raise SimilarityError(f"{root} has no {CONFIG_NAME}: run from the course root "

@@ -103,7 +103,11 @@ def compare_cell(task: CellTask, params: Params) -> CellResult:
     prints: dict[str, Fingerprints] = {}
     notes: dict[str, str] = {}
     for student, source in task.answers.items():
-        tokens[student] = without_release(normalize(source, task.kind), release)
+        try:
+            tokens[student] = without_release(normalize(source, task.kind), release)
+        except Exception as err:  # one odd answer is noted, never the end of the run
+            tokens[student] = Tokens((), (), ())
+            notes[student] = f"not compared: {type(err).__name__}: {err}"[:200]
         if tokens[student].note:
             notes[student] = tokens[student].note
         prints[student] = fingerprint(tokens[student], k, window, boilerplate)

@@ -132,9 +132,11 @@ def normalize_code(source: str, all_names: bool = False) -> Tokens:
     note = ""
     try:
         tree = ast.parse(source_py)
-    except (SyntaxError, ValueError) as err:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        # RecursionError/MemoryError: nesting too deep for the parser (hostile or not)
         tree = None
-        note = f"does not parse ({type(err).__name__}: {getattr(err, 'msg', err)}); names guessed"
+        note = f"does not parse ({type(err).__name__}: {getattr(err, 'msg', err)}"[:120]
+        note += "); names guessed"
     bound, bare_strings = _scan(tree) if tree is not None else (None, set())
     if all_names:
         bound = None
