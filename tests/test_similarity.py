@@ -262,6 +262,21 @@ class TestSettings:
         assert main(["--course-root", str(root), "similarity", bad]) == 2
         assert "is not an assignment id" in capsys.readouterr().err
 
+    def test_autograded_notebooks_can_be_compared_instead(self, report, tmp_path, capsys):
+        import shutil
+
+        root, _ = report
+        args = ["--course-root", str(root), "similarity", course.ASSIGNMENT, "--from",
+                "autograded", "--out", str(tmp_path)]
+        assert main(args) == 2
+        assert "grade first" in capsys.readouterr().err
+        shutil.copytree(root / "autograder" / "submitted", root / "autograded")
+        try:
+            assert main(args) == 0
+        finally:
+            shutil.rmtree(root / "autograded")
+        assert _rows(tmp_path / "similarity" / course.ASSIGNMENT) == _rows(report[1])
+
     def test_out_option_moves_the_report(self, report, tmp_path):
         root, _ = report
         assert main(["--course-root", str(root), "similarity", course.ASSIGNMENT,

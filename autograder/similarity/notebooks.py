@@ -68,7 +68,8 @@ def collect_answers(coursedir: CourseDirectory, assignment: str, step: str) -> C
     students = [f.parent.name for f in folders]
     if not students:
         where = coursedir.format_path(getattr(coursedir, step), "<student>", assignment)
-        raise SimilarityError(f"no submissions of {assignment!r} found ({where}): collect first")
+        first = "grade" if step == "autograded_directory" else "collect"
+        raise SimilarityError(f"no submissions of {assignment!r} found ({where}): {first} first")
 
     problems: dict[str, list[str]] = {}
     tasks = []
