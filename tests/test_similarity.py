@@ -250,6 +250,8 @@ class TestSettings:
     def test_bad_values_are_named(self):
         with pytest.raises(ValueError, match="flag_threshold must lie in"):
             Params(flag_threshold=1.5)
+        with pytest.raises(ValueError, match=r"cluster_threshold \(0.2\) is below list_threshold"):
+            Params(cluster_threshold=0.2)
 
     def test_unknown_assignment_is_a_clear_error(self, report, capsys):
         root, _ = report

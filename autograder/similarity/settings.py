@@ -100,6 +100,10 @@ class Params:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 problems.append(f"{name} must lie in (0, 1], got {value:g}")
+        if self.cluster_threshold < self.list_threshold:
+            problems.append(f"cluster_threshold ({self.cluster_threshold:g}) is below "
+                            f"list_threshold ({self.list_threshold:g}): clusters are built "
+                            "from listed pairs")
         if problems:
             raise ValueError("Similarity settings: " + "; ".join(problems))
 
