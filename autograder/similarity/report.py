@@ -170,7 +170,8 @@ def _overall_section(report: Report) -> str:
                       if _key(p) in pairs and pairs[_key(p)].similarity >= flag)
         rows.append(
             f'<tr class="{"flagged" if p.similarity >= flag else ""}"><td class="num">{rank}'
-            f"</td><td>{e(p.a)}</td><td>{e(p.b)}</td><td class=\"num\">{p.similarity:.2f}</td>"
+            f"</td><td>{e(p.a)}</td><td>{e(p.b)}</td><td class=\"num\">{p.similarity:.2f} "
+            f"{_flag(p.similarity >= flag)}</td>"
             f'<td class="num">{flagged}</td>{"".join(cells)}</tr>'
         )
     body = (
@@ -211,13 +212,15 @@ def _cell_section(report: Report, task: CellTask, result: CellResult) -> str:
     rows = "".join(
         f'<tr class="{"flagged" if p.similarity >= flag else ""}"><td class="num">{n}</td>'
         f'<td><a href="#{_pair_anchor(result.grade_id, p)}">{e(p.a)}</a></td><td>{e(p.b)}</td>'
-        f'<td class="num">{p.similarity:.2f}</td><td class="num">{p.shared}</td>'
-        f'<td class="num">{p.size_a}</td><td class="num">{p.size_b}</td></tr>'
+        f'<td class="num">{p.similarity:.2f}</td><td>{_flag(p.similarity >= flag)}</td>'
+        f'<td class="num">{p.shared}</td><td class="num">{p.size_a}</td>'
+        f'<td class="num">{p.size_b}</td></tr>'
         for n, p in enumerate(shown, 1)
     )
     table = (
         '<div class="scroll"><table><thead><tr><th>#</th><th>student</th><th>student</th>'
-        "<th>similarity</th><th>shared</th><th>fingerprints</th><th>fingerprints</th></tr>"
+        "<th>similarity</th><th>flagged</th><th>shared</th><th>fingerprints</th>"
+        "<th>fingerprints</th></tr>"
         f"</thead><tbody>{rows}</tbody></table></div>"
         if shown else "<p>No pair reaches the listing threshold.</p>"
     )
@@ -269,6 +272,11 @@ def _problems_section(report: Report) -> str:
     ]
     body = f"<ul>{''.join(notes)}</ul>" if notes else "<p>Every submission was read.</p>"
     return f'<section id="problems"><h2>Not compared</h2>{body}</section>'
+
+
+def _flag(flagged: bool) -> str:
+    """Flagged pairs say so in words too, not only by the row's colour."""
+    return "flagged" if flagged else ""
 
 
 def _key(p: Pair) -> tuple[str, str]:
