@@ -300,3 +300,23 @@ class TestCourseRelease:
                  for g, (kind, src) in cells.items()]
         for result in compare_cells(tasks, Params()):
             assert result.pairs == [] and set(result.too_short) == {"a", "b", "c"}
+
+
+def test_hostile_answers_and_ids_are_shown_as_text():
+    from autograder.similarity import report as report_mod
+    from autograder.similarity.compare import overall
+
+    body = CONV_STUB.replace(
+        "    # YOUR CODE HERE\n    raise NotImplementedError()\n",
+        '    # </code></pre><script>alert(1)</script>\n'
+        '    out = np.tanh(x @ w.reshape(w.shape[0], -1).T) + b  # "<img src=x onerror=y>"\n'
+        "    cache = (x, w, b, conv_param)\n    out = out * 2 - out.mean(axis=0)\n")
+    students = {"s<b>1": body, "s<b>2": body}
+    task = CellTask("conv_forward", "code", CONV_STUB, students)
+    params = Params()
+    results = compare_cells([task], params)
+    assert results[0].pairs and results[0].pairs[0].spans_a
+    page = report_mod.page(report_mod.Report("toy", list(students), [task], results,
+                                             overall(results, params.list_threshold), {}, params))
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;" in page and "s&lt;b&gt;1" in page and "<mark>" in page
