@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import similarity_course as course
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from similarity_corpus import CELLS, CONV_STUB, KINDS
 
 from autograder.__main__ import main
@@ -320,3 +323,47 @@ def test_hostile_answers_and_ids_are_shown_as_text():
                                              overall(results, params.list_threshold), {}, params))
     assert "<script" not in page and "<img" not in page and "<b>" not in page
     assert "&lt;script&gt;" in page and "s&lt;b&gt;1" in page and "<mark>" in page
+
+
+_ALL_ANSWERS = [src for _, ind, _, planted in (CELLS[c] for c in CELLS if c not in KINDS)
+                for src in (*ind.values(), *planted.values())]
+
+
+def _rename(source: str, mapping: dict[str, str]) -> str:
+    """``source`` with every name in ``mapping`` replaced, attributes left alone."""
+    import io
+    import tokenize
+
+    lines = source.splitlines(keepends=True)
+    previous = ""
+    edits = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.NAME and tok.string in mapping and previous != ".":
+            edits.append(tok)
+        if tok.type not in (tokenize.NL, tokenize.COMMENT):
+            previous = tok.string
+    for tok in reversed(edits):  # from the end, so earlier columns stay valid
+        row, col = tok.start
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + mapping[tok.string] + line[col + len(tok.string):]
+    return "".join(lines)
+
+
+@given(data=st.data())
+@settings(max_examples=40, deadline=None)
+def test_any_consistent_renaming_leaves_the_tokens_unchanged(data):
+    import ast
+    import builtins
+    import keyword
+
+    from autograder.similarity.normalize import _scan
+
+    source = data.draw(st.sampled_from(_ALL_ANSWERS))
+    bound = sorted(_scan(ast.parse(source))[0])
+    # new names must not collide with any name already in the answer (keyword
+    # arguments, attributes, globals), nor with builtins or keywords
+    taken = set(dir(builtins)) | set(keyword.kwlist) | set(re.findall(r"\w+", source))
+    names = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True).filter(lambda n: n not in taken)
+    new = data.draw(st.lists(names, min_size=len(bound), max_size=len(bound), unique=True))
+    renamed = _rename(source, dict(zip(bound, new, strict=True)))
+    assert normalize_code(renamed).words == normalize_code(source).words
