@@ -242,6 +242,16 @@ class TestComparison:
         assert [r.pairs for r in mapped] == [r.pairs for r in compare_cells(tasks, params)]
 
 
+def test_the_command_runs_on_a_dask_scheduler(report, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    root, folder = report
+    with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
+                                  dashboard_address=":0") as cluster:
+        assert main(["--course-root", str(root), "similarity", course.ASSIGNMENT,
+                     "--scheduler", cluster.scheduler_address, "--out", str(tmp_path)]) == 0
+    assert _rows(tmp_path / "similarity" / course.ASSIGNMENT) == _rows(folder)
+
+
 class TestSettings:
     def test_the_course_config_sets_valid_thresholds(self):
         from traitlets.config.loader import PyFileConfigLoader

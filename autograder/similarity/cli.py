@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheduler", default=None, metavar="ADDRESS",
         help="run the per-cell work on this Dask scheduler (tcp://host:port); "
-        "default: in this process",
+        "default: c.Similarity.scheduler, else in this process",
     )
 
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     collected = collect_answers(coursedir, args.assignment, STEPS[args.step])
-    client = _client(args.scheduler)
+    client = _client(args.scheduler or settings.scheduler or None)
     try:
         results = compare_cells(collected.tasks, params, client)
     finally:

@@ -24,6 +24,11 @@ class Similarity(Configurable):
         help="Folder (relative to the course root, or absolute) under which the report "
         "is written to similarity/<assignment>/. Keep it out of git: students never see it.",
     ).tag(config=True)
+    scheduler = Unicode(
+        "",
+        help="Address of a Dask scheduler (tcp://host:port) to run the per-cell work on; "
+        "empty: in the calling process. --scheduler overrides it.",
+    ).tag(config=True)
     kgram = Integer(
         8, help="Normalised tokens per fingerprint: shared runs shorter than this are noise."
     ).tag(config=True)
