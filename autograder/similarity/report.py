@@ -121,7 +121,7 @@ def page(report: Report) -> str:
         '<li><a href="#overall">Whole assignment</a></li>',
         '<li><a href="#clusters">Clusters</a></li>',
         *[f'<li><a href="#{_anchor(c)}">Cell {e(c)}</a></li>' for c in cells],
-        '<li><a href="#problems">Not compared</a></li>',
+        '<li><a href="#problems">Submissions not read, and notes</a></li>',
         "</ul></nav>",
         _overall_section(report),
         _clusters_section(report),
@@ -271,7 +271,7 @@ def _problems_section(report: Report) -> str:
         for r in report.results for s, msg in sorted(r.notes.items())
     ]
     body = f"<ul>{''.join(notes)}</ul>" if notes else "<p>Every submission was read.</p>"
-    return f'<section id="problems"><h2>Not compared</h2>{body}</section>'
+    return f'<section id="problems"><h2>Submissions not read, and notes</h2>{body}</section>'
 
 
 def _flag(flagged: bool) -> str:
