@@ -62,8 +62,8 @@ c.Autograder.workers = 0  # parallel grading processes; 0 = one per CPU core
 
 # --- Similarity report ----------------------------------------------------------------
 # `python -m autograder similarity ASSIGNMENT` (autograder/similarity/); plain nbgrader
-# ignores this section. Evidence for a person, never a grade. The README
-# ("Similarity report") says how these defaults were chosen.
+# ignores this section. Evidence for a person, never a grade.
+# autograder/similarity/README.md says how these defaults were chosen.
 c.Similarity.kgram = 8  # normalised tokens per fingerprint
 c.Similarity.window = 4  # winnowing window: runs of kgram + window - 1 tokens always match
 c.Similarity.min_fingerprints = 4  # shorter answers are not paired (listed as too short)
