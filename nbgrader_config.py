@@ -59,3 +59,20 @@ c.Autograder.kernel_launch = "fork"  # kernels forked from a pre-loaded process
 c.Autograder.workers = 0  # parallel grading processes; 0 = one per CPU core
 # A PostgreSQL gradebook instead of SQLite (pip install psycopg2-binary):
 # c.CourseDirectory.db_url = "postgresql+psycopg2://USER:PASSWORD@HOST:5432/gradebook"
+
+# --- Similarity report ----------------------------------------------------------------
+# `python -m autograder similarity ASSIGNMENT` (autograder/similarity/); plain nbgrader
+# ignores this section. Evidence for a person, never a grade.
+# autograder/similarity/README.md says how these defaults were chosen.
+c.Similarity.kgram = 8  # normalised tokens per fingerprint
+c.Similarity.window = 4  # winnowing window: runs of kgram + window - 1 tokens always match
+c.Similarity.min_fingerprints = 4  # shorter answers are not paired (listed as too short)
+c.Similarity.common_fraction = 0.5  # fingerprints in more than half the answers are idioms...
+c.Similarity.common_min = 20  # ...when more than 20 answers hold them (1.0 / large: keep all)
+c.Similarity.list_threshold = 0.3  # pairs listed in the CSV and on the page
+c.Similarity.flag_threshold = 0.6  # pairs flagged (red) for a person to read
+c.Similarity.cluster_threshold = 0.8  # pairs that join students into a cluster
+c.Similarity.min_cluster_size = 3  # smallest cluster reported
+c.Similarity.pairs_shown = 25  # pairs per cell shown side by side on the page
+# c.Similarity.data_directory = "autograder/work"  # report goes to <this>/similarity/
+# c.Similarity.scheduler = "tcp://127.0.0.1:8786"  # per-cell work on a Dask cluster

@@ -9,6 +9,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from autograder.course import Course, CourseError
+from autograder.similarity import cli as similarity_cli
 
 EXIT_ERROR = 2
 
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", default=None, metavar="ID")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    p = verbs.add_parser("similarity", help="report answers that are near-copies of each other")
+    similarity_cli.add_arguments(p)
+
     p = verbs.add_parser("demo", help="run the whole pipeline on a synthetic class")
     p.add_argument("--assignment", default="ps1_convolution",
                    help="assignment whose source is copied (default: ps1_convolution; the "
@@ -79,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         return demo_main(args.workdir, args.assignment, args.workers)
     if args.verb == "release":
         return _release(args)
+    if args.verb == "similarity":
+        return similarity_cli.run(args)
     overrides = _overrides(args)
     course = Course.load(args.course_root, Config(overrides) if overrides else None)
     if args.verb == "collect":
