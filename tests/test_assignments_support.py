@@ -9,6 +9,9 @@ batched):
 
 - ``perfect``: the instructor's source notebook, handed in as is;
 - ``untouched``: the release folder exactly as students receive it;
+- ``graded-only``: the source notebook with every ungraded solution cell (such
+  as problem set 3's Part 0, where students paste their earlier layers) left as
+  released: the graded cells alone must earn full marks;
 - ``wrong-<function>``: the source notebook with one function replaced by a
   deliberately wrong but well-formed version (see :data:`WRONG`).
 
@@ -232,6 +235,34 @@ def function_cells(notebook: dict, function: str) -> list[str]:
     return [g for g in graded_cells(notebook) if g == prefix or g.startswith(prefix + "_")]
 
 
+def ungraded_solution_cells(notebook: dict) -> list[str]:
+    """Solution cells that earn no points and that no graded cell tests by name."""
+    graded = graded_cells(notebook)
+    found = []
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] != "code" or not meta.get("solution") or meta.get("grade"):
+            continue
+        if not function_cells(notebook, meta["grade_id"]) and meta["grade_id"] not in graded:
+            found.append(meta["grade_id"])
+    return found
+
+
+def graded_only(source: dict, released: dict) -> dict:
+    """``source`` with its ungraded solution cells as in ``released`` (the stubs)."""
+    copy = json.loads(json.dumps(source))
+    stubs = {
+        c["metadata"]["nbgrader"]["grade_id"]: c["source"]
+        for c in released["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    }
+    for cell in copy["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in ungraded_solution_cells(source):
+            cell["source"] = stubs[grade_id]
+    return copy
+
+
 def with_solution(notebook: dict, grade_id: str, code: str) -> dict:
     """A copy of ``notebook`` whose solution cell ``grade_id`` holds ``code``."""
     copy = json.loads(json.dumps(notebook))
@@ -299,7 +330,8 @@ def _submit(course: Course, assignment_id: str) -> list[str]:
     """Hand in the fake students' versions of one assignment; return their ids."""
     submitted = course.root / "autograder" / "submitted"
     source = load(source_notebook(assignment_id, course.root))
-    versions = {"perfect": source}
+    released = load(release_notebook(assignment_id, course.root))
+    versions = {"perfect": source, "graded-only": graded_only(source, released)}
     for function, (code, _) in WRONG[assignment_id].items():
         versions[f"wrong-{function}"] = with_solution(source, function, code)
     for student, notebook in versions.items():
