@@ -252,6 +252,23 @@ def test_size_checks_catch_wrong_sizes_and_accepted_strides():
     assert "does not mention" in str(failure(check_stride_rejected, vague, 5, 3, 3, 1))
 
 
+@pytest.mark.parametrize(
+    ("size", "case", "phrase", "not_named"),
+    [
+        (lambda W, F, S, P: (W - F + 2 * P) // S, (7, 3, 1, 1), "drop the + 1", "padding"),
+        (lambda W, F, S, P: (W - F) // S + 1, (7, 3, 1, 1), "padding is missing", "+ 1"),
+        (lambda W, F, S, P: W - F + 2 * P + 1, (5, 3, 2, 1), "stride is missing", "+ 1"),
+        # the notes' demo: both slips give 2, so both are named
+        (lambda W, F, S, P: (W - F + 2 * P) // S, (5, 3, 2, 1), "; or the padding", None),
+    ],
+    ids=["no + 1", "no padding", "no stride", "ambiguous"],
+)
+def test_size_formula_slips_are_named(size, case, phrase, not_named):
+    found = failure(check_output_sizes, size, {case: convref.conv_output_size(*case)})
+    assert phrase in found.hint
+    assert not_named is None or not_named not in found.hint
+
+
 def test_param_count_check_names_the_biases():
     check_param_counts(convref.conv_param_count, [({"depth": 3, "F": 11, "K": 96}, 34_944)])
     found = failure(

@@ -87,8 +87,25 @@ def check_output_sizes(
             )
         if got != size:
             raise CheckFailed(
-                f"{name}(W={W}, F={F}, S={S}, P={P}) returned {got}; expected {size}."
+                f"{name}(W={W}, F={F}, S={S}, P={P}) returned {got}; expected {size}.",
+                _size_hint(got, size, W, F, S, P),
             )
+
+
+def _size_hint(got: Any, size: int, W: int, F: int, S: int, P: int) -> str | None:
+    """Name the slip in the size formula that gives ``got``, if one does."""
+    slips = {
+        "did you drop the + 1? (W - F + 2P)/S counts the steps the window takes, the + 1 "
+        "its first position": (W - F + 2 * P) // S,
+        "the padding is missing: P zeros on each side make the input W + 2P wide": (
+            (W - F) // S + 1 if P > 0 and W >= F else None
+        ),
+        "the stride is missing: the window moves S pixels at a time": (
+            W - F + 2 * P + 1 if S > 1 else None
+        ),
+    }
+    named = [slip for slip, wrong in slips.items() if wrong == got]
+    return "; or ".join(named) + "." if named else None
 
 
 def check_stride_rejected(
