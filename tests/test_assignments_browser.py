@@ -94,6 +94,8 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     pytest.importorskip("jupyterlab")
+    pytest.importorskip("playwright")
+    chromium_or_skip()
     root = tmp_path_factory.mktemp("student")
     settings = root / ".lab-settings"
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"

@@ -290,3 +290,17 @@ def test_release_needs_the_student_kit(tmp_path):
     shutil.copy2(ROOT / "nbgrader_config.py", tmp_path)
     with pytest.raises(ReleaseError, match="student kit is missing"):
         release(course_root=tmp_path)
+
+
+def test_the_assignments_page_tells_students_how_to_set_up(tmp_path):
+    page = (ROOT / "book" / "assignments" / "index.md").read_text(encoding="utf-8")
+    setup = page.split("(assignments-setup)=", 1)[1].split("\n## Working", 1)[0]
+    assert "pip install numpy matplotlib jupyterlab" in setup and "venv" in setup
+    assert "jupyter lab ps1_convolution.ipynb" in page
+    from tools.assignment_pages import fragment
+
+    bundle = tmp_path / "book" / "bundles" / "ps1_convolution.zip"
+    bundle.parent.mkdir(parents=True)
+    bundle.write_bytes(b"zip")
+    text = fragment("ps1_convolution", ROOT / "assignments", bundle, book=tmp_path / "book")
+    assert "{ref}`assignments-setup`" in text
