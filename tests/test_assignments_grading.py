@@ -72,6 +72,17 @@ def test_answering_only_the_graded_cells_earns_full_marks(course, assignment_id)
     assert not failing & set(graded_cells(source)), failing
 
 
+def test_a_wrong_part_0_costs_nothing_and_the_demonstrations_point_at_it(course):
+    source = load(source_notebook("ps3_fc_to_conv"))
+    scores = course.scores[("ps3_fc_to_conv", "broken-part0")]
+    assert all(score == max_score for score, max_score in scores.values()), scores
+    errors = dict(error_outputs(course.autograded("ps3_fc_to_conv", "broken-part0")))
+    assert not set(errors) & set(graded_cells(source)), errors
+    assert {"equivalence", "compare", "dense"} <= set(errors)
+    for cell in ("equivalence", "compare", "dense"):
+        assert errors[cell]["ename"] == "AssertionError" and "Part 0" in errors[cell]["evalue"]
+
+
 def test_problem_set_3_has_an_ungraded_part_to_leave_blank():
     """The test above is only meaningful where some solution cell earns no points."""
     assert ungraded_solution_cells(load(source_notebook("ps3_fc_to_conv"))) == ["your_layers"]

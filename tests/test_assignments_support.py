@@ -193,6 +193,26 @@ def shifted_score_map(net, x, in_shape, shifts=2):
 }
 
 
+# Problem set 3's ungraded Part 0 with a classic slip: the conv layer drops its bias.
+# It must cost no points; the demonstrations that run it must point at Part 0.
+BROKEN_PART0 = {
+    "ps3_fc_to_conv": (
+        "your_layers",
+        """
+def conv_forward(x, w, b, conv_param):
+    import convref
+    out, cache = convref.conv_forward_im2col(x, w, b, conv_param)
+    return out - b.reshape(1, -1, 1, 1), cache  # the bias is dropped
+
+
+def max_pool_forward(x, pool_param):
+    import convref
+    return convref.max_pool_forward_fast(x, pool_param)
+""",
+    )
+}
+
+
 def run(
     command: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
@@ -334,6 +354,9 @@ def _submit(course: Course, assignment_id: str) -> list[str]:
     versions = {"perfect": source, "graded-only": graded_only(source, released)}
     for function, (code, _) in WRONG[assignment_id].items():
         versions[f"wrong-{function}"] = with_solution(source, function, code)
+    if assignment_id in BROKEN_PART0:
+        cell, code = BROKEN_PART0[assignment_id]
+        versions["broken-part0"] = with_solution(source, cell, code)
     for student, notebook in versions.items():
         folder = submitted / student / assignment_id
         folder.mkdir(parents=True, exist_ok=True)
