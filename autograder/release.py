@@ -2,7 +2,8 @@
 
 :func:`release` runs ``nbgrader generate_assignment <id> --force`` from the course
 root for each assignment (nbgrader reads ``nbgrader_config.py`` there: sources in
-``solutions/``, release in ``assignments/``), copies the student kit
+``solutions/``, release in ``assignments/``), writes a ``README.md`` telling
+students how to set up and open the notebook, copies the student kit
 ``src/convkit`` into every release folder so that ``import convkit`` works next
 to the notebook, and then checks that nothing secret reached the students:
 
@@ -12,6 +13,11 @@ to the notebook, and then checks that nothing secret reached the students:
 - no import of the reference package ``convref``, and no outputs.
 
 A failed check raises :class:`ReleaseError` naming the file and what leaked.
+
+The notebooks and READMEs of the release are committed; the kit copies are not
+(``.gitignore``): :func:`copy_kit` writes them, here and wherever a fresh clone
+needs a complete student folder (the tests, the site's download bundles use
+:func:`kit_files`).
 """
 
 from __future__ import annotations
@@ -34,7 +40,45 @@ KIT = Path("src") / "convkit"
 KIT_NAME = "convkit"
 
 _REFERENCE_IMPORT = re.compile(r"^\s*(import|from)\s+convref\b", re.MULTILINE)
-_SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+_SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+_SKIPPED_SUFFIXES = {".pyc", ".pyo"}
+_TITLE = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
+
+# What students read first in their folder; {title} and {notebook} are filled in.
+README = """\
+# {title}
+
+This folder holds the notebook `{notebook}` and the student kit `convkit/`, which
+the notebook imports (its checks, numerical gradients and plotting helpers).
+Keep the two side by side.
+
+## Set up (once)
+
+You need Python 3.10 or later. In a terminal, make a virtual environment and
+install NumPy, Matplotlib and JupyterLab into it:
+
+```bash
+python3 -m venv ~/convnets-env
+~/convnets-env/bin/python -m pip install numpy matplotlib jupyterlab
+```
+
+(On Windows: `py -m venv %USERPROFILE%\\convnets-env`, then
+`%USERPROFILE%\\convnets-env\\Scripts\\python -m pip install numpy matplotlib jupyterlab`.
+With conda: `conda create -n convnets python numpy matplotlib jupyterlab`.)
+
+## Open the notebook
+
+From this folder, start JupyterLab; it opens in your browser:
+
+```bash
+cd path/to/{folder}
+~/convnets-env/bin/jupyter lab {notebook}
+```
+
+Write your code where a cell says `YOUR CODE HERE` and run the check cell after
+each function. Before you hand in `{notebook}` (only that file), run
+*Kernel -> Restart Kernel and Run All Cells* and make sure every check passes.
+"""
 
 
 class ReleaseError(RuntimeError):
@@ -87,6 +131,7 @@ def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -
     for assignment_id in wanted:
         generate(assignment_id, course_root)
         folder = course_root / RELEASE_DIR / assignment_id
+        write_readme(folder, assignment_id)
         copy_kit(kit, folder / KIT_NAME)
         verify(course_root / SOURCE_DIR / assignment_id, folder)
         released.append(folder / f"{assignment_id}.ipynb")
@@ -109,11 +154,66 @@ def generate(assignment_id: str, course_root: Path) -> None:
         )
 
 
+def kit_files(kit: Path = ROOT / KIT) -> list[tuple[str, Path]]:
+    """The files of the student kit students receive: ``(path inside the kit, file)``, sorted.
+
+    Caches and checkpoints are left out.
+    """
+    kit = Path(kit)
+    if not (kit / "__init__.py").is_file():
+        raise ReleaseError(f"the student kit is missing: {kit}/__init__.py not found")
+    found = []
+    for path in kit.rglob("*"):
+        rel = path.relative_to(kit)
+        if (
+            path.is_file()
+            and not _SKIPPED_PARTS.intersection(rel.parts)
+            and path.suffix not in _SKIPPED_SUFFIXES
+        ):
+            found.append((rel.as_posix(), path))
+    return sorted(found)
+
+
 def copy_kit(kit: Path, target: Path) -> None:
     """Replace ``target`` by a copy of the student kit (without caches)."""
+    files = kit_files(kit)
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(kit, target, ignore=_SKIPPED)
+    for name, path in files:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / name)
+
+
+def equip(folder: Path, course_root: Path = ROOT) -> Path:
+    """Make a release folder complete for a student: write its kit copy; return the folder.
+
+    A fresh clone holds the release notebooks but not the kit copies (they are
+    generated); whatever hands a release folder to a kernel calls this first.
+    """
+    copy_kit(Path(course_root) / KIT, Path(folder) / KIT_NAME)
+    return Path(folder)
+
+
+def notebook_title(notebook: Path) -> str:
+    """The first ``# heading`` of a notebook's markdown cells, or its file name."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            match = _TITLE.search(_source(cell))
+            if match:
+                return match.group(1)
+    return notebook.stem
+
+
+def write_readme(folder: Path, assignment_id: str) -> Path:
+    """Write ``folder/README.md``: how students set up and open ``<assignment_id>.ipynb``."""
+    notebook = folder / f"{assignment_id}.ipynb"
+    text = README.format(
+        title=notebook_title(notebook), notebook=notebook.name, folder=assignment_id
+    )
+    target = folder / "README.md"
+    target.write_text(text, encoding="utf-8")
+    return target
 
 
 def _source(cell: dict) -> str:

@@ -22,6 +22,7 @@ from test_assignments_support import (
     graded_course,
     load,
     source_notebook,
+    ungraded_solution_cells,
 )
 
 pytestmark = pytest.mark.slow
@@ -55,6 +56,36 @@ def test_source_notebook_autogrades_to_full_marks(course, assignment_id):
         else:
             assert score == max_score, f"{assignment_id}: {cell} scored {score} of {max_score}"
     assert not error_outputs(course.autograded(assignment_id, "perfect"))
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_answering_only_the_graded_cells_earns_full_marks(course, assignment_id):
+    """No graded cell depends on an ungraded one (problem set 3's Part 0 left blank)."""
+    source = load(source_notebook(assignment_id))
+    manual = _written_answers(source)
+    scores = course.scores[(assignment_id, "graded-only")]
+    assert set(scores) == set(graded_cells(source))
+    lost = {c: (s, m) for c, (s, m) in scores.items() if c not in manual and s != m}
+    assert not lost, f"{assignment_id}: graded cells that need ungraded work: {lost}"
+    notebook = course.autograded(assignment_id, "graded-only")
+    failing = {cell for cell, _ in error_outputs(notebook)}
+    assert not failing & set(graded_cells(source)), failing
+
+
+def test_a_wrong_part_0_costs_nothing_and_the_demonstrations_point_at_it(course):
+    source = load(source_notebook("ps3_fc_to_conv"))
+    scores = course.scores[("ps3_fc_to_conv", "broken-part0")]
+    assert all(score == max_score for score, max_score in scores.values()), scores
+    errors = dict(error_outputs(course.autograded("ps3_fc_to_conv", "broken-part0")))
+    assert not set(errors) & set(graded_cells(source)), errors
+    assert {"equivalence", "compare", "dense"} <= set(errors)
+    for cell in ("equivalence", "compare", "dense"):
+        assert errors[cell]["ename"] == "AssertionError" and "Part 0" in errors[cell]["evalue"]
+
+
+def test_problem_set_3_has_an_ungraded_part_to_leave_blank():
+    """The test above is only meaningful where some solution cell earns no points."""
+    assert ungraded_solution_cells(load(source_notebook("ps3_fc_to_conv"))) == ["your_layers"]
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)

@@ -9,6 +9,9 @@ batched):
 
 - ``perfect``: the instructor's source notebook, handed in as is;
 - ``untouched``: the release folder exactly as students receive it;
+- ``graded-only``: the source notebook with every ungraded solution cell (such
+  as problem set 3's Part 0, where students paste their earlier layers) left as
+  released: the graded cells alone must earn full marks;
 - ``wrong-<function>``: the source notebook with one function replaced by a
   deliberately wrong but well-formed version (see :data:`WRONG`).
 
@@ -190,6 +193,26 @@ def shifted_score_map(net, x, in_shape, shifts=2):
 }
 
 
+# Problem set 3's ungraded Part 0 with a classic slip: the conv layer drops its bias.
+# It must cost no points; the demonstrations that run it must point at Part 0.
+BROKEN_PART0 = {
+    "ps3_fc_to_conv": (
+        "your_layers",
+        """
+def conv_forward(x, w, b, conv_param):
+    import convref
+    out, cache = convref.conv_forward_im2col(x, w, b, conv_param)
+    return out - b.reshape(1, -1, 1, 1), cache  # the bias is dropped
+
+
+def max_pool_forward(x, pool_param):
+    import convref
+    return convref.max_pool_forward_fast(x, pool_param)
+""",
+    )
+}
+
+
 def run(
     command: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
@@ -230,6 +253,34 @@ def function_cells(notebook: dict, function: str) -> list[str]:
     """The graded cells that test ``function``: ``test_<function>`` and ``test_<function>_*``."""
     prefix = f"test_{function}"
     return [g for g in graded_cells(notebook) if g == prefix or g.startswith(prefix + "_")]
+
+
+def ungraded_solution_cells(notebook: dict) -> list[str]:
+    """Solution cells that earn no points and that no graded cell tests by name."""
+    graded = graded_cells(notebook)
+    found = []
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] != "code" or not meta.get("solution") or meta.get("grade"):
+            continue
+        if not function_cells(notebook, meta["grade_id"]) and meta["grade_id"] not in graded:
+            found.append(meta["grade_id"])
+    return found
+
+
+def graded_only(source: dict, released: dict) -> dict:
+    """``source`` with its ungraded solution cells as in ``released`` (the stubs)."""
+    copy = json.loads(json.dumps(source))
+    stubs = {
+        c["metadata"]["nbgrader"]["grade_id"]: c["source"]
+        for c in released["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    }
+    for cell in copy["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in ungraded_solution_cells(source):
+            cell["source"] = stubs[grade_id]
+    return copy
 
 
 def with_solution(notebook: dict, grade_id: str, code: str) -> dict:
@@ -299,9 +350,13 @@ def _submit(course: Course, assignment_id: str) -> list[str]:
     """Hand in the fake students' versions of one assignment; return their ids."""
     submitted = course.root / "autograder" / "submitted"
     source = load(source_notebook(assignment_id, course.root))
-    versions = {"perfect": source}
+    released = load(release_notebook(assignment_id, course.root))
+    versions = {"perfect": source, "graded-only": graded_only(source, released)}
     for function, (code, _) in WRONG[assignment_id].items():
         versions[f"wrong-{function}"] = with_solution(source, function, code)
+    if assignment_id in BROKEN_PART0:
+        cell, code = BROKEN_PART0[assignment_id]
+        versions["broken-part0"] = with_solution(source, cell, code)
     for student, notebook in versions.items():
         folder = submitted / student / assignment_id
         folder.mkdir(parents=True, exist_ok=True)

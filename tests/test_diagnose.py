@@ -30,6 +30,7 @@ from convkit.layer_checks import (
     check_pool_backward,
     check_pool_forward,
     check_pool_gradient,
+    check_rejected,
     check_score_map,
     check_stride_rejected,
 )
@@ -251,6 +252,23 @@ def test_size_checks_catch_wrong_sizes_and_accepted_strides():
     assert "does not mention" in str(failure(check_stride_rejected, vague, 5, 3, 3, 1))
 
 
+@pytest.mark.parametrize(
+    ("size", "case", "phrase", "not_named"),
+    [
+        (lambda W, F, S, P: (W - F + 2 * P) // S, (7, 3, 1, 1), "drop the + 1", "padding"),
+        (lambda W, F, S, P: (W - F) // S + 1, (7, 3, 1, 1), "padding is missing", "+ 1"),
+        (lambda W, F, S, P: W - F + 2 * P + 1, (5, 3, 2, 1), "stride is missing", "+ 1"),
+        # the notes' demo: both slips give 2, so both are named
+        (lambda W, F, S, P: (W - F + 2 * P) // S, (5, 3, 2, 1), "; or the padding", None),
+    ],
+    ids=["no + 1", "no padding", "no stride", "ambiguous"],
+)
+def test_size_formula_slips_are_named(size, case, phrase, not_named):
+    found = failure(check_output_sizes, size, {case: convref.conv_output_size(*case)})
+    assert phrase in found.hint
+    assert not_named is None or not_named not in found.hint
+
+
 def test_param_count_check_names_the_biases():
     check_param_counts(convref.conv_param_count, [({"depth": 3, "F": 11, "K": 96}, 34_944)])
     found = failure(
@@ -323,7 +341,7 @@ def test_im2col_without_padding_is_named():
     found = failure(
         check_im2col, lambda x, hh, ww, s=1, p=0: convref.im2col(x, hh, ww, s, 0), *SMALL
     )
-    assert "padding and the stride" in found.hint
+    assert "arrives already padded, so the padding" in found.hint
 
 
 def test_im2col_path_reshape_mistake_is_named():
@@ -678,7 +696,7 @@ def fc_to_conv(w, b, in_shape):
             RIGHT_CONVOLUTIONALIZE.replace(
                 "converted.append(layer)", "converted.append(layer)\n        params.clear()"
             ),
-            "changed the network",
+            "changed its input `net`",
         ),
     ],
     ids=["not converted", "padded", "modifies its input"],
@@ -814,3 +832,374 @@ def test_right_answers_pass_and_noise_is_never_misnamed(n, c, f, field, steps, s
     cols = convref.im2col(x, hh, ww, stride, pad)
     check_im2col(convref.im2col, x, (hh, ww), stride, pad, cols, expected.shape[2:])
     assert diagnose.diagnose_im2col(cols + 1.0, cols, n, c, (hh, ww), expected.shape[2:]) is None
+
+
+# --------------------------------------------------------------------------- issue 9: hints
+
+
+def _no_plus_one_conv(x, w, b, p):
+    out, cache = reference_conv(x, w, b, p)
+    return out[:, :, :-1, :-1], cache
+
+
+@pytest.mark.parametrize("case", [DEMO, WIDE], ids=["demo, padded", "wide, no padding"])
+def test_missing_plus_one_in_the_output_size_is_named(case):
+    found = failure(check_conv_forward, _no_plus_one_conv, *case)
+    assert "drop the + 1" in found.hint and "pad the input" not in found.hint
+
+
+def test_missing_padding_is_still_named_where_the_shape_alone_is_ambiguous():
+    no_pad = CONV_MISTAKES["no padding"][0]
+    found = failure(check_conv_forward, no_pad, *DEMO)
+    assert "did you pad" in found.hint and "+ 1" not in found.hint
+
+
+def test_missing_plus_one_in_pooling_is_named():
+    def short(x, p):
+        out, cache = reference_pool(x, p)
+        return out[:, :, :-1, :-1], cache
+
+    found = failure(check_pool_forward, short, *TIED)
+    assert "drop the + 1" in found.hint and "(W - F)/S + 1" in found.hint
+
+
+def test_pool_cache_in_the_wrong_order_is_named():
+    def reordered(x, p):
+        out, (x0, p0, switches) = reference_pool(x, p)
+        return out, (x0, switches, p0)
+
+    found = failure(check_pool_forward, reordered, *TIED)
+    assert "in that order" in found.message and "NumPy rather than" not in str(found)
+
+
+@pytest.mark.parametrize(
+    ("result", "phrase"),
+    [
+        (lambda out: ((out, out), None), "tuple"),
+        (lambda out: ([out.tolist()], None), "Python list"),
+    ],
+    ids=["tuple", "list"],
+)
+def test_something_else_where_an_array_is_due_gets_the_right_hint(result, phrase):
+    found = failure(check_conv_forward, lambda *a: result(reference_conv(*a)[0]), *DEMO)
+    assert phrase in found.hint
+    if phrase == "tuple":
+        assert "Python list" not in found.hint
+
+
+def test_a_tuple_from_im2col_is_named_as_a_tuple():
+    found = failure(
+        check_im2col, lambda x, hh, ww, s=1, p=0: (convref.im2col(x, hh, ww, s, p), None), *GRID
+    )
+    assert "tuple" in found.hint and "lists" not in found.hint
+
+
+def test_forward_that_writes_into_x_is_blamed_not_the_backward():
+    def writes_into_x(x, p):
+        out, cache = reference_pool(x, p)
+        x *= 2.0  # changes the caller's array
+        return out, cache
+
+    x = np.random.default_rng(2).permutation(72).reshape(2, 1, 6, 6) / 10.0
+    right_backward = _masked_backward(lambda w, f: _one_hot(w.size, f))
+    found = failure(check_pool_gradient, writes_into_x, right_backward, x, POOL_2)
+    assert "writes_into_x changed its input `x`: work on a copy" in found.message
+    assert "disagrees" not in str(found)
+
+
+def test_an_assert_where_a_value_error_is_asked_is_reported_clearly():
+    def asserts(W, F, S=1, P=0):
+        assert (W - F + 2 * P) % S == 0, f"W={W} F={F} S={S} P={P}"
+        return (W - F + 2 * P) // S + 1
+
+    found = failure(check_stride_rejected, asserts, 5, 3, 3, 1)
+    assert "raised an AssertionError" in found.message and "must raise a ValueError" in found.message
+    assert "`assert`" in found.hint
+
+
+def _im2col_stride_one(x, hh, ww, s=1, p=0):
+    return convref.im2col(x, hh, ww, 1, p)
+
+
+def test_im2col_ignoring_the_stride_is_named():
+    found = failure(check_im2col, _im2col_stride_one, *SMALL)
+    assert "ignores the stride" in found.hint
+
+
+def test_score_map_messages_are_grammatical():
+    found = failure(
+        check_score_map, lambda *a: PS3["line_scores"] + 1.0, (None,), PS3["line_scores"]
+    )
+    assert found.message.startswith("the score map from <lambda> is wrong")
+    found = failure(check_score_map, lambda *a: PS3["line_scores"][0], (None,), PS3["line_scores"])
+    assert "the score map from <lambda> has shape" in found.message
+
+
+# --------------------------------------------------------------------------- issue 9: inputs
+
+
+def _writes_into_first(function):
+    def wrapper(first, *rest):
+        result = function(first, *rest)
+        first[...] = 0  # the slip: the caller's array is overwritten
+        return result
+
+    wrapper.__name__ = "student_function"
+    wrapper.__signature__ = __import__("inspect").signature(function)
+    return wrapper
+
+
+def _conv_signature(x, w, b, conv_param):
+    return reference_conv(x, w, b, conv_param)
+
+
+def _im2col_signature(x, field_height, field_width, stride=1, pad=0):
+    return convref.im2col(x, field_height, field_width, stride, pad)
+
+
+def _pool_backward_signature(dout, cache):
+    return convref.max_pool_backward_naive(dout, cache[:2])
+
+
+def _fc_signature(w, b, in_shape):
+    return convref.fc_to_conv(w, b, in_shape)
+
+
+def _crops_signature(net, x, in_shape, stride):
+    return convref.crop_scores(net, x, in_shape)[:, :, :, :]
+
+
+@pytest.mark.parametrize(
+    ("check", "function", "args", "name"),
+    [
+        (check_conv_forward, _conv_signature, DEMO, "x"),
+        (check_im2col, _im2col_signature, GRID, "x"),
+        (check_pool_forward, reference_pool, TIED, "x"),
+        (check_pool_backward, _pool_backward_signature, TIED_BACKWARD, "dout"),
+        (check_fc_to_conv, _fc_signature, FC, "w"),
+    ],
+    ids=["conv", "im2col", "pool forward", "pool backward", "fc_to_conv"],
+)
+def test_every_check_notices_a_function_that_changes_its_input(check, function, args, name):
+    found = failure(check, _writes_into_first(function), *args)
+    assert f"changed its input `{name}`: work on a copy" in found.message
+
+
+def test_score_map_check_notices_a_changed_net():
+    def crops(net, x, in_shape, stride):
+        scores = PS3["pair_scores"].copy()
+        net.clear()
+        return scores
+
+    found = failure(check_score_map, crops, (list(PS3["pair_net"]), PS3["pair_x"], (2, 3, 3), 1),
+                    PS3["pair_scores"])
+    assert "changed its input `net`" in found.message
+
+
+# --------------------------------------------------------------------------- issue 9: cases
+
+
+def test_visible_im2col_case_catches_divmod_by_the_wrong_side():
+    """A non-square window: splitting the row index by the window's height fails."""
+    check_im2col(convref.im2col, PS1["rect_x"], (2, 3), 1, 0, PS1["rect_cols"], (2, 2))
+
+    def divmod_by_height(x, hh, ww, stride=1, pad=0):
+        n, c, h, w = x.shape
+        rows, cols = (h + 2 * pad - hh) // stride + 1, (w + 2 * pad - ww) // stride + 1
+        padded = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+        out = np.zeros((c * hh * ww, n * rows * cols), dtype=x.dtype)
+        for r in range(c * hh * ww):
+            ch, tap = divmod(r, hh * ww)
+            i, j = divmod(tap, hh)  # the slip: should be ww
+            window = padded[:, ch, i : i + stride * rows : stride, j : j + stride * cols : stride]
+            out[r] = window[:, :rows, :cols].reshape(-1)
+        return out
+
+    check_im2col(divmod_by_height, *GRID)  # square windows cannot tell
+    with pytest.raises((CheckFailed, ValueError)):  # wrong columns, or windows off the image
+        check_im2col(divmod_by_height, PS1["rect_x"], (2, 3), 1, 0, PS1["rect_cols"], (2, 2))
+
+
+RECT_POOL = {"pool_height": 2, "pool_width": 3, "stride": 2}
+
+
+def test_visible_pool_cases_catch_divmod_by_the_wrong_side_and_float64():
+    rect = (PS2["rect_x"], RECT_POOL, PS2["rect_switches"], PS2["rect_dout"], PS2["rect_dx"])
+    check_pool_forward(reference_pool, PS2["rect_x"], RECT_POOL, PS2["rect_out"],
+                       PS2["rect_switches"])
+    check_pool_backward(_pool_backward_signature, *rect)
+    wide = (PS2["wide_x"], POOL_2, PS2["wide_switches"], PS2["wide_dout"], PS2["wide_dx"])
+    check_pool_backward(_pool_backward_signature, *wide)
+
+    def by_height(dout, cache):
+        x, p, switches = cache
+        dx = np.zeros_like(x)
+        for n, c, r, q in np.ndindex(*dout.shape):
+            i, j = divmod(int(switches[n, c, r, q]), p["pool_height"])  # should be pool_width
+            dx[n, c, r * p["stride"] + i, q * p["stride"] + j] += dout[n, c, r, q]
+        return dx
+
+    check_pool_backward(by_height, *TIED_BACKWARD)  # square windows cannot tell
+    assert "is wrong" in str(failure(check_pool_backward, by_height, *rect))
+
+    def upcasts(dout, cache):
+        return _pool_backward_signature(dout, cache).astype(np.float64)
+
+    assert "dtype float64; expected float32" in str(failure(check_pool_backward, upcasts, *wide))
+
+
+def test_visible_pool_case_holds_leftover_rows_and_columns():
+    """5x8 with 2x3 windows at stride 2: the last row and column belong to no window."""
+    assert PS2["rect_out"].shape[2:] == ((5 - 2) // 2 + 1, (8 - 3) // 2 + 1) == (2, 3)
+    assert not PS2["rect_dx"][0, 0, 4].any() and not PS2["rect_dx"][0, 0, :, 7].any()
+    out, _ = convref.max_pool_forward_naive(PS2["rect_x"], RECT_POOL)
+    assert np.array_equal(out, PS2["rect_out"])
+    assert np.array_equal(
+        convref.max_pool_backward_naive(PS2["rect_dout"], (PS2["rect_x"], RECT_POOL)),
+        PS2["rect_dx"],
+    )
+
+    def ceil_mode(x, p):  # a window also at the leftover row: one row too many
+        padded = np.pad(x, [(0, 0), (0, 0), (0, 1), (0, 0)], constant_values=-np.inf)
+        return reference_pool(padded, p)
+
+    found = failure(check_pool_forward, ceil_mode, PS2["rect_x"], RECT_POOL, PS2["rect_out"],
+                    PS2["rect_switches"])
+    assert "has shape (1, 1, 3, 3)" in found.message
+
+
+def test_float32_im2col_visible_case():
+    x32, cols32 = PS1["small_x"].astype(np.float32), PS1["small_cols"].astype(np.float32)
+    check_im2col(convref.im2col, x32, (3, 3), 2, 1, cols32, (2, 2))
+    found = failure(
+        check_im2col,
+        lambda x, hh, ww, s=1, p=0: convref.im2col(x.astype(np.float64), hh, ww, s, p),
+        x32, (3, 3), 2, 1, cols32, (2, 2),
+    )
+    assert "dtype float64; expected float32" in found.message
+
+
+SHIFT_CODE = """
+def shifted_score_map(net, x, in_shape, shifts=2):
+    stride = net_stride(net)
+    if stride % shifts:
+        raise ValueError(f"shifts={shifts} does not divide {stride}")
+    step = stride // shifts
+    _, h, w = in_shape
+    dense = None
+    for a in range(shifts):
+        for c in range(shifts):
+            part = x[:, :, a * OFFSET:, c * OFFSET:]
+            scores = score_map(net, part, in_shape)
+            if dense is None:
+                dense = np.zeros((len(x), scores.shape[1], (x.shape[2] - h) // step + 1,
+                                  (x.shape[3] - w) // step + 1))
+            slot = dense[:, :, a::shifts, c::shifts]
+            slot[...] = scores[:, :, :slot.shape[2], :slot.shape[3]]
+    return dense
+"""
+
+PART0_BLANK = """
+def conv_forward(x, w, b, conv_param):
+    raise NotImplementedError()
+
+def max_pool_forward(x, pool_param):
+    raise NotImplementedError()
+
+def net_forward(net, x):
+    for kind, params in net:
+        if kind == "conv":
+            x, _ = conv_forward(x, params["w"], params["b"], params)
+        elif kind == "maxpool":
+            x, _ = max_pool_forward(x, params)
+        elif kind == "relu":
+            x = np.maximum(x, 0)
+        else:
+            x = x.reshape(len(x), -1) @ params["w"] + params["b"]
+    return x
+
+def net_stride(net):
+    return convref.net_stride(net)
+
+def convolutionalize(net, in_shape):
+    raise NotImplementedError()
+
+def score_map(net, x, in_shape):
+    return net_forward(convolutionalize(net, in_shape), x)
+"""
+
+QUAD = {"known_conversion": (PS3["quad_net"], PS3["quad_converted"]),
+        "every_crop": PS3["quad_every_crop"]}
+TINY = {"known_conversion": (PS3["tiny_net"], PS3["tiny_converted"]),
+        "every_crop": PS3["tiny_dense"]}
+
+
+def test_quad_data_in_the_notebook_matches_the_reference():
+    net, x = PS3["quad_net"], PS3["quad_x"]
+    assert np.array_equal(convref.shifted_score_map(net, x, (1, 8, 8), shifts=4),
+                          PS3["quad_every_crop"])
+    assert np.array_equal(convref.shifted_score_map(net, x, (1, 8, 8), shifts=2),
+                          PS3["quad_dense"])
+    converted = convref.convolutionalize(net, (1, 8, 8))
+    assert all(convref_same(a, b) for a, b in zip(converted, PS3["quad_converted"], strict=True))
+    assert np.array_equal(convref.shifted_score_map(PS3["tiny_net"], PS3["tiny_x"], (1, 4, 4)),
+                          PS3["tiny_dense"])
+
+
+def convref_same(a, b):
+    return a[0] == b[0] and all(np.array_equal(a[1][k], b[1][k]) for k in a[1])
+
+
+def test_shifted_map_checks_run_without_part_0_and_catch_a_missing_step():
+    """Part 0 and convolutionalize left blank: the checks answer their calls themselves."""
+    right = student_code(PART0_BLANK + SHIFT_CODE.replace("OFFSET", "step"))
+    shifted = right["shifted_score_map"]
+    check_score_map(shifted, (PS3["tiny_net"], PS3["tiny_x"], (1, 4, 4), 2), PS3["tiny_dense"],
+                    shifts=2, **TINY)
+    check_score_map(shifted, (PS3["quad_net"], PS3["quad_x"], (1, 8, 8), 2), PS3["quad_dense"],
+                    shifts=2, **QUAD)
+    check_rejected(shifted, (PS3["tiny_net"], PS3["tiny_x"], (1, 4, 4), 3), "call", **TINY)
+
+    by_index = student_code(PART0_BLANK + SHIFT_CODE.replace("OFFSET", "1"))["shifted_score_map"]
+    # with step 1 the slip does no harm, with step 2 it fails and is named
+    check_score_map(by_index, (PS3["tiny_net"], PS3["tiny_x"], (1, 4, 4), 2), PS3["tiny_dense"],
+                    shifts=2, **TINY)
+    found = failure(check_score_map, by_index, (PS3["quad_net"], PS3["quad_x"], (1, 8, 8), 2),
+                    PS3["quad_dense"], shifts=2, **QUAD)
+    assert "as if the step were 1" in found.hint
+
+
+def test_shifts_that_do_not_divide_the_stride_must_raise_a_value_error():
+    code = PART0_BLANK + SHIFT_CODE.replace("OFFSET", "step")
+    asserts = student_code(code.replace(
+        'raise ValueError(f"shifts={shifts} does not divide {stride}")',
+        'assert False, "bad shifts"'))
+    found = failure(check_rejected, asserts["shifted_score_map"],
+                    (PS3["tiny_net"], PS3["tiny_x"], (1, 4, 4), 3), "shifted_score_map(...)", **TINY)
+    assert "raised an AssertionError (bad shifts); it must raise a ValueError" in found.message
+    silent = student_code(code.replace(
+        'raise ValueError(f"shifts={shifts} does not divide {stride}")',
+        "return np.zeros((1, 2, 3, 3))"))
+    found = failure(check_rejected, silent["shifted_score_map"],
+                    (PS3["tiny_net"], PS3["tiny_x"], (1, 4, 4), 3), "shifted_score_map(...)", **TINY)
+    assert "must raise a ValueError" in found.message
+
+
+def test_convolutionalize_check_runs_without_part_0_and_without_fc_to_conv():
+    space = student_code(
+        PART0_BLANK.replace("def convolutionalize(net, in_shape):\n    raise NotImplementedError()\n",
+                            "")
+        + RIGHT_CONVOLUTIONALIZE
+        + "\ndef fc_to_conv(w, b, in_shape):\n    raise NotImplementedError()\n"
+    )
+    check_convolutionalize(
+        space["convolutionalize"], _small_net(), (1, 6, 6), {2: (2, 2, 2), 4: (4, 1, 1)}
+    )
+    wrong_volume = RIGHT_CONVOLUTIONALIZE.replace("volume.shape[1:]", "volume.shape[1:][::-1]")
+    blank = PART0_BLANK.replace(
+        "def convolutionalize(net, in_shape):\n    raise NotImplementedError()\n", ""
+    )
+    space = student_code(blank + wrong_volume + "\nfc_to_conv = convref.fc_to_conv\n")
+    found = failure(check_convolutionalize, space["convolutionalize"], _small_net(), (1, 6, 6),
+                    {2: (2, 2, 2), 4: (4, 1, 1)})
+    assert "which they do not fit" in found.message

@@ -19,6 +19,8 @@ import pytest
 from nbclient import NotebookClient
 from test_assignments_support import ASSIGNMENTS, KIT_ONLY, ROOT
 
+from autograder.release import equip
+
 pytestmark = pytest.mark.slow
 
 PROBE = """
@@ -44,6 +46,7 @@ def _run_as_student(assignment_id: str, tmp_path) -> nbformat.NotebookNode:
     shutil.copytree(
         ROOT / "assignments" / assignment_id, folder, ignore=shutil.ignore_patterns("__pycache__")
     )
+    equip(folder)  # the kit copy is generated, not committed: write it as the release does
     notebook = nbformat.read(folder / f"{assignment_id}.ipynb", as_version=4)
     notebook.cells += [nbformat.v4.new_code_cell(PROBE), nbformat.v4.new_code_cell(READABLE)]
     saved = os.environ.get("PYTHONPATH")

@@ -121,7 +121,8 @@ def fragment(
         "",
         f"{{download}}`{bundle.name} </{rel}>` ({size_kb:.0f} KB): the notebook"
         f"{'s' if len(notebooks) > 1 else ''} and the student kit `convkit`. "
-        "Unzip it and open the notebook in Jupyter from the unzipped folder.",
+        "Unzip it and open the notebook in JupyterLab from the unzipped folder "
+        "(see {ref}`assignments-setup` for installing it).",
         "",
     ]
     return "\n".join(lines)

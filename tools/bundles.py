@@ -1,8 +1,12 @@
 """Release bundles: one zip per assignment for students to download from the book.
 
 A bundle holds the student version of an assignment (``assignments/<id>/``,
-nbgrader's release folder) plus the student kit ``convkit`` next to the
-notebooks, so ``import convkit`` works after unzipping. Zips are built
+nbgrader's release folder: the notebook and its README) plus the student kit
+``convkit`` next to the notebooks, so ``import convkit`` works after unzipping.
+The kit is always taken from ``src/convkit`` (the release step's own file list,
+:func:`autograder.release.kit_files`), never from a kit copy that an earlier
+release left in the release folder: those copies are generated and not in git,
+so a fresh clone has none and an old one may be stale. Zips are built
 byte-for-byte reproducibly (sorted names, fixed timestamps) and rewritten only
 when their content changes, which keeps warm rebuilds of the site incremental.
 """
@@ -14,6 +18,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from autograder.release import KIT_NAME, kit_files
 from tools.paths import BUNDLES, RELEASE, STUDENT_KIT
 
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
@@ -47,13 +52,12 @@ def bundle_members(assignment_dir: Path, kit_dir: Path = STUDENT_KIT) -> list[tu
         f"{top}/{p.relative_to(assignment_dir).as_posix()}": p
         for p in assignment_dir.rglob("*")
         if _wanted(p, assignment_dir)
+        and p.relative_to(assignment_dir).parts[0] != KIT_NAME
     }
     if not any(name.endswith(".ipynb") for name in members):
         raise FileNotFoundError(f"the release folder {assignment_dir} holds no notebook")
-    if not any(name.startswith(f"{top}/convkit/") for name in members):
-        for p in kit_dir.rglob("*"):
-            if _wanted(p, kit_dir):
-                members[f"{top}/convkit/{p.relative_to(kit_dir).as_posix()}"] = p
+    for name, p in kit_files(kit_dir):
+        members[f"{top}/{KIT_NAME}/{name}"] = p
     return sorted(members.items())
 
 

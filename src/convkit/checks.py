@@ -58,7 +58,8 @@ def describe(value: Any) -> str:
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, tuple | list):
         return f"a {type(value).__name__} of {len(value)} values"
-    return f"a {type(value).__name__}"
+    kind = type(value).__name__
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
 
 
 def unpack_pair(result: Any, function: str, first: str, second: str) -> tuple[Any, Any]:
@@ -125,8 +126,7 @@ def require_array(
         raise CheckFailed(f"{name} is None; expected a NumPy array.")
     if not isinstance(value, np.ndarray):
         raise CheckFailed(
-            f"{name} is {describe(value)}; expected a NumPy array.",
-            "build the result with NumPy (np.zeros, np.empty, ...) rather than Python lists.",
+            f"{name} is {describe(value)}; expected a NumPy array.", _not_array(value)
         )
     if shape is not None and tuple(value.shape) != tuple(shape):
         raise CheckFailed(
@@ -138,6 +138,21 @@ def require_array(
             "allocate the result with the input's dtype, so float32 inputs give float32 outputs.",
         )
     return value
+
+
+def _not_array(value: Any) -> str | None:
+    """What probably went wrong when something else arrived where an array was due."""
+    if isinstance(value, tuple):
+        inside = ", ".join(describe(v) for v in value[:4])
+        return (
+            f"you returned a tuple ({inside}) where one array is due: check what the function "
+            "returns, and in which order (a trailing comma or `return a, b` makes a tuple)."
+        )
+    if isinstance(value, list):
+        return "build the result with NumPy (np.zeros, np.empty, ...) rather than a Python list."
+    if isinstance(value, dict):
+        return "this is a parameter dict, not an array: are the values in the wrong order?"
+    return None
 
 
 def tolerance_for(dtype: Any) -> float:
@@ -200,6 +215,128 @@ def require_close(
         f"{index}: got {a[worst]:.6g}, expected {e[worst]:.6g}."
     )
     raise CheckFailed(message, hint() if callable(hint) else hint)
+
+
+# --------------------------------------------------------------------------- inputs left alone
+
+
+def snapshot(value: Any) -> Any:
+    """A deep copy of the arrays, dicts, lists and tuples in ``value``; other objects as is."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {key: snapshot(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(snapshot(item) for item in value)
+    return value
+
+
+def same_value(before: Any, after: Any) -> bool:
+    """Whether ``after`` still holds what :func:`snapshot` recorded in ``before``."""
+    if isinstance(before, np.ndarray):
+        return (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and before.dtype == after.dtype
+            and bool(np.array_equal(before, after))
+        )
+    if isinstance(before, dict):
+        return (
+            isinstance(after, dict)
+            and before.keys() == after.keys()
+            and all(same_value(before[k], after[k]) for k in before)
+        )
+    if isinstance(before, list | tuple):
+        return (
+            isinstance(after, list | tuple)
+            and len(before) == len(after)
+            and all(same_value(a, b) for a, b in zip(before, after, strict=True))
+        )
+    try:
+        return bool(before == after)
+    except Exception:  # an object without a usable ==: nothing to compare
+        return True
+
+
+def argument_names(function: Callable[..., Any], count: int) -> list[str]:
+    """The names of the first ``count`` parameters of ``function`` (``arg0``... if unknown)."""
+    try:
+        names = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"arg{i}" for i in range(count)]
+
+
+def call_leaving_inputs(function: Callable[..., Any], *args: Any) -> Any:
+    """Call ``function(*args)`` and insist that it left every argument as it was.
+
+    One rule for every function the checks call: a layer that writes into its
+    input (``x += ...``, ``x[...] = ...``, ``np.maximum(x, 0, out=x)``) changes
+    the caller's array, and the caller may still need it (the backward pass,
+    the next layer, the gradient check).
+
+    Raises
+    ------
+    CheckFailed
+        Naming the first argument that changed.
+    """
+    before = [snapshot(a) for a in args]
+    result = function(*args)
+    for name, old, new in zip(argument_names(function, len(args)), before, args, strict=True):
+        if not same_value(old, new):
+            raise CheckFailed(
+                f"your function {getattr(function, '__name__', '')} changed its input `{name}`: "
+                "work on a copy.",
+                _mutation_hint(name, old),
+            )
+    return result
+
+
+def _mutation_hint(name: str, value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return (
+            f"the caller still needs `{name}` as it was. Writing into it (`+=`, slice "
+            f"assignment, `out=`) changes the caller's array: start from `{name}.copy()` "
+            "or build a new array."
+        )
+    return (
+        f"the caller still needs `{name}` as it was: build a new "
+        f"{type(value).__name__} (copying what you keep) instead of changing this one."
+    )
+
+
+def require_value_error(function: Callable[..., Any], args: tuple, call: str) -> ValueError:
+    """Call ``function(*args)``, which must raise a ValueError; return it.
+
+    Parameters
+    ----------
+    call : str
+        How messages show the call, e.g. ``"conv_output_size(W=5, F=3, S=3, P=1)"``.
+
+    Raises
+    ------
+    CheckFailed
+        If the call returned, or raised an AssertionError (an ``assert`` where a
+        ValueError is asked for). Other errors of the student's code propagate
+        with their own traceback.
+    """
+    try:
+        got = function(*args)
+    except ValueError as err:
+        return err
+    except CheckFailed:
+        raise
+    except AssertionError as err:
+        said = f" ({err})" if str(err) else ""
+        raise CheckFailed(
+            f"{call} raised an AssertionError{said}; it must raise a ValueError.",
+            "use `raise ValueError(\"...\")`, not `assert`: an assert checks the program's own "
+            "logic (Python skips it under `python -O`), and callers catch bad input as ValueError.",
+        ) from None
+    raise CheckFailed(
+        f"{call} returned {got!r}, {describe(got)}, where it must raise a ValueError.",
+        "check the condition before computing anything, and raise ValueError(...) when it holds.",
+    )
 
 
 def bind_arguments(function: Callable[..., Any], args: tuple, kwargs: dict) -> tuple | None:

@@ -64,10 +64,47 @@ def _first(*findings: Callable[[], str | None]) -> str | None:
 # --------------------------------------------------------------------------- conv forward
 
 
+def _plus_one_hint(formula: str) -> str:
+    return (
+        "your output is one position short along each axis: did you drop the + 1? "
+        f"The number of positions is {formula}; the + 1 counts the window's first position, "
+        "before it has moved at all."
+    )
+
+
+def _pad_hint(pad: int) -> str:
+    return (
+        "your output has fewer positions than expected: did you pad the input? "
+        f"pad={pad} adds that many zeros on every side before the filter slides."
+    )
+
+
+def _size_slips(
+    in_hw: tuple[int, ...], field: tuple[int, ...], stride: int, pad: int
+) -> dict[str, tuple[int, ...]]:
+    """The output sizes ``(H_out, W_out)`` that the usual slips in the size formula give."""
+    slips = {
+        "no + 1": tuple((n + 2 * pad - f) // stride for n, f in zip(in_hw, field, strict=True)),
+        "no stride": tuple(n + 2 * pad - f + 1 for n, f in zip(in_hw, field, strict=True)),
+    }
+    if pad > 0 and all(n >= f for n, f in zip(in_hw, field, strict=True)):
+        slips["no pad"] = tuple((n - f) // stride + 1 for n, f in zip(in_hw, field, strict=True))
+    return slips
+
+
 def conv_shape_mistake(
-    out_shape: tuple[int, ...], expected_shape: tuple[int, ...], conv_param: dict
+    out_shape: tuple[int, ...],
+    expected_shape: tuple[int, ...],
+    conv_param: dict,
+    in_hw: tuple[int, ...] | None = None,
+    field: tuple[int, ...] | None = None,
 ) -> str | None:
-    """Explain a wrong output shape of a conv (or pooling) forward pass."""
+    """Explain a wrong output shape of a conv (or pooling) forward pass.
+
+    With the input's ``(H, W)`` and the window's ``(HH, WW)`` the hint can name
+    the slip in the size formula (a missing + 1, padding or stride); when two
+    slips give the same size, it says nothing (see :func:`diagnose_conv_shape`).
+    """
     out_shape, expected_shape = tuple(out_shape), tuple(expected_shape)
     if out_shape == expected_shape:
         return None
@@ -86,16 +123,54 @@ def conv_shape_mistake(
     if out_shape[:2] != (n, f):
         return f"the first two axes must be (N, F) = {(n, f)}, the images and the filters."
     oh, ow = out_shape[2:]
-    if conv_param.get("pad", 0) > 0 and oh <= h and ow <= w:
-        return (
-            "your output has fewer positions than expected: did you pad the input? "
-            f"pad={conv_param['pad']} adds that many zeros on every side before the filter slides."
-        )
+    pad, stride = int(conv_param.get("pad", 0)), int(conv_param.get("stride", 1))
+    if in_hw is not None and field is not None:
+        slips = [k for k, v in _size_slips(in_hw, field, stride, pad).items() if v == (oh, ow)]
+        if slips == ["no + 1"]:
+            formula = "(W - F + 2P)/S + 1" if "pad" in conv_param else "(W - F)/S + 1"
+            return _plus_one_hint(formula)
+        if slips == ["no pad"]:
+            return _pad_hint(pad)
+        if len(slips) > 1:
+            return None  # ambiguous from the shape alone
+    if pad > 0 and oh <= h and ow <= w and in_hw is None:
+        return _pad_hint(pad)
     if conv_param.get("stride", 1) > 1 and oh >= h and ow >= w:
         return (
             "your output has more positions than expected: did you move the window by "
             f"stride={conv_param['stride']} pixels between neighbouring outputs?"
         )
+    return None
+
+
+def diagnose_conv_shape(
+    conv_forward: Forward,
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    conv_param: dict,
+    out_shape: tuple[int, ...],
+    expected_shape: tuple[int, ...],
+) -> str | None:
+    """Explain a conv forward pass's wrong output shape, probing the function when in doubt.
+
+    A forgotten + 1 and forgotten padding can shorten the output by the same
+    amount (the notes' demo: 2 positions instead of 3 either way). The probe
+    hands the function an input padded beforehand, with ``pad=0``: a function
+    that forgot to pad then gets the shape right, one that dropped the + 1 does not.
+    """
+    hint = conv_shape_mistake(out_shape, expected_shape, conv_param, x.shape[2:], w.shape[2:])
+    if hint is not None or tuple(out_shape[:2]) != tuple(expected_shape[:2]):
+        return hint
+    pad, stride = int(conv_param.get("pad", 0)), int(conv_param.get("stride", 1))
+    slips = _size_slips(x.shape[2:], w.shape[2:], stride, pad)
+    if pad > 0 and tuple(out_shape[2:]) == slips.get("no pad"):
+        padded = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+        probe = _probe(conv_forward, padded, w.copy(), b.copy(), {**conv_param, "pad": 0})
+        if probe is not None and tuple(probe.shape) == tuple(expected_shape):
+            return _pad_hint(pad)
+    if tuple(out_shape[2:]) == slips["no + 1"]:
+        return _plus_one_hint("(W - F + 2P)/S + 1")
     return None
 
 
@@ -248,7 +323,7 @@ def diagnose_conv_forward(
         The right answer.
     """
     if out.shape != expected.shape:
-        return conv_shape_mistake(out.shape, expected.shape, conv_param)
+        return diagnose_conv_shape(conv_forward, x, w, b, conv_param, out.shape, expected.shape)
     return _first(
         lambda: bias_mistake(out, expected, b),
         lambda: swapped_height_width(out, expected),
@@ -383,6 +458,49 @@ def im2col_shape_mistake(
     return None
 
 
+def im2col_ignores_stride(
+    cols: np.ndarray, expected: np.ndarray, n_images: int, positions: tuple[int, int], stride: int
+) -> str | None:
+    """Recognise columns for every window position (stride 1) instead of every ``stride``-th."""
+    if stride == 1 or cols.ndim != 2 or cols.shape[0] != expected.shape[0]:
+        return None
+    rows, width = positions
+    k = expected.shape[0]
+    for dense_rows in range((rows - 1) * stride + 1, rows * stride + 1):
+        if cols.shape[1] % (n_images * dense_rows):
+            continue
+        dense_cols = cols.shape[1] // (n_images * dense_rows)
+        if dense_cols < (width - 1) * stride + 1:
+            continue
+        grid = cols.reshape(k, n_images, dense_rows, dense_cols)[:, :, ::stride, ::stride]
+        grid = grid[:, :, :rows, :width]
+        if grid.shape[2:] == (rows, width) and is_close(grid.reshape(expected.shape), expected):
+            return (
+                f"your im2col ignores the stride: it takes a window at every position, but with "
+                f"stride={stride} neighbouring windows start {stride} pixels apart (window (y, x) "
+                f"starts at row y*{stride}, column x*{stride})."
+            )
+    return None
+
+
+def im2col_ignores_padding(
+    im2col: Forward, x: np.ndarray, field: tuple[int, int], stride: int, pad: int,
+    expected: np.ndarray,
+) -> str | None:
+    """Recognise an im2col that is right on an input padded beforehand but does not pad itself."""
+    if pad == 0:
+        return None
+    padded = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    probe = _probe(im2col, padded, field[0], field[1], stride, 0)
+    if probe is not None and probe.shape == expected.shape and is_close(probe, expected):
+        return (
+            "your im2col is right when the input arrives already padded, so the padding is "
+            f"the problem: pad x with pad={pad} zeros on each side of the height and the width, "
+            "and take the windows from the padded array."
+        )
+    return None
+
+
 def diagnose_im2col(
     cols: np.ndarray,
     expected: np.ndarray,
@@ -390,6 +508,7 @@ def diagnose_im2col(
     channels: int,
     field: tuple[int, int],
     positions: tuple[int, int],
+    probe: tuple[Forward, np.ndarray, int, int] | None = None,
 ) -> str | None:
     """Try every im2col layout diagnosis on a wrong ``cols``; the first hint that fits, or None.
 
@@ -405,7 +524,18 @@ def diagnose_im2col(
         The window size (HH, WW).
     positions : (int, int)
         The output size (H_out, W_out).
+    probe : (im2col, x, stride, pad), optional
+        The student's function and the case's input, to recognise an im2col
+        that ignores the stride or the padding.
     """
+    if probe is not None:
+        im2col, x, stride, pad = probe
+        hint = _first(
+            lambda: im2col_ignores_stride(cols, expected, n_images, positions, stride),
+            lambda: im2col_ignores_padding(im2col, x, field, stride, pad, expected),
+        )
+        if hint is not None:
+            return hint
     if cols.shape != expected.shape:
         return im2col_shape_mistake(cols.shape, expected.shape, n_images)
     return _first(
@@ -481,13 +611,24 @@ def _probe_switches(pool_forward: Forward, x: np.ndarray, pool_param: dict) -> n
     return switches
 
 
-def diagnose_pool_forward(out: np.ndarray, expected: np.ndarray, pool_param: dict) -> str | None:
-    """Try the max-pool forward diagnoses on a wrong ``out``; the first hint that fits, or None."""
+def diagnose_pool_forward(
+    out: np.ndarray,
+    expected: np.ndarray,
+    pool_param: dict,
+    in_hw: tuple[int, ...] | None = None,
+) -> str | None:
+    """Try the max-pool forward diagnoses on a wrong ``out``; the first hint that fits, or None.
+
+    ``in_hw``, the input's ``(H, W)``, lets a wrong shape be traced to the size formula.
+    """
     step = int(pool_param["stride"])
+    field = (int(pool_param["pool_height"]), int(pool_param["pool_width"]))
     if out.shape != expected.shape:
         return _first(
             lambda: pooled_every_position(out, expected, step),
-            lambda: conv_shape_mistake(out.shape, expected.shape, {"stride": step}),
+            lambda: conv_shape_mistake(
+                out.shape, expected.shape, {"stride": step}, in_hw, field if in_hw else None
+            ),
         )
     return swapped_height_width(out, expected)
 
@@ -699,12 +840,58 @@ def only_diagonal_shifts(scores: np.ndarray, expected: np.ndarray, shifts: int) 
     return None
 
 
-def diagnose_score_map(
-    scores: np.ndarray, expected: np.ndarray, stride: int = 1, shifts: int = 1
+def _crop_step(expected: np.ndarray, every_crop: np.ndarray) -> int | None:
+    """The spacing of the crops in ``expected``, read off the scores of every crop."""
+    rows, cols = expected.shape[2:]
+    for step in range(1, every_crop.shape[2] + 1):
+        grid = every_crop[:, :, ::step, ::step]
+        if grid.shape[2] < rows or grid.shape[3] < cols:
+            return None
+        if grid.shape[:2] == expected.shape[:2] and is_close(grid[:, :, :rows, :cols], expected):
+            return step
+    return None
+
+
+def shifted_by_index(
+    scores: np.ndarray, expected: np.ndarray, shifts: int, every_crop: np.ndarray | None
 ) -> str | None:
-    """Try the score-map diagnoses on a wrong map; the first hint that fits, or None."""
+    """Recognise passes shifted by ``a`` pixels instead of ``a * step``."""
+    if every_crop is None or shifts < 2 or scores.shape != expected.shape:
+        return None
+    step = _crop_step(expected, every_crop)
+    if step is None or step == 1:
+        return None
+    total = step * shifts
+    wrong = np.full(expected.shape, np.nan)
+    for a in range(shifts):
+        for c in range(shifts):
+            part = every_crop[:, :, a::total, c::total]
+            slot = wrong[:, :, a::shifts, c::shifts]
+            if part.shape[2] < slot.shape[2] or part.shape[3] < slot.shape[3]:
+                return None
+            slot[...] = part[:, :, : slot.shape[2], : slot.shape[3]]
+    if is_close(scores, wrong):
+        return (
+            f"pass (a, c) must start a*step rows and c*step columns into the image, with "
+            f"step = {step} here; yours start a rows and c columns in, as if the step were 1."
+        )
+    return None
+
+
+def diagnose_score_map(
+    scores: np.ndarray,
+    expected: np.ndarray,
+    stride: int = 1,
+    shifts: int = 1,
+    every_crop: np.ndarray | None = None,
+) -> str | None:
+    """Try the score-map diagnoses on a wrong map; the first hint that fits, or None.
+
+    ``every_crop``, the scores of the crop at every pixel, lets more mistakes be named.
+    """
     return _first(
         lambda: crops_every_pixel(scores, expected, stride),
+        lambda: shifted_by_index(scores, expected, shifts, every_crop),
         lambda: only_diagonal_shifts(scores, expected, shifts),
         lambda: swapped_height_width(scores, expected) if scores.shape == expected.shape else None,
     )

@@ -4,13 +4,17 @@ Each ``check_*`` function calls the student's function on inputs whose answer is
 known, and raises :class:`convkit.checks.CheckFailed` with one readable sentence
 (and a hint from :mod:`convkit.diagnose` when the mistake is a known one) if
 anything is off: a missing return value, a forgotten cache, a wrong shape or
-dtype, or wrong numbers.
+dtype, or wrong numbers. One rule holds for every function: it must leave its
+input arrays as they were (:func:`convkit.checks.call_leaving_inputs`).
 
 A check tests one function only. When the function under test calls another
 function the student wrote (``conv_forward_im2col`` calls ``im2col``, a conv
 layer may call ``conv_output_size``), the check answers those calls for its own
 known inputs, so a bug elsewhere cannot cost this function its points. Calls it
-has no answer for go to the student's function as usual.
+has no answer for go to the student's function as usual. The same goes for the
+ungraded layers students paste into problem set 3: its checks answer the calls
+those layers would get from stored data, or only follow shapes, so that a blank
+or wrong Part 0 costs no points.
 """
 
 from __future__ import annotations
@@ -24,16 +28,19 @@ from convkit.checks import (
     UNKNOWN,
     CheckFailed,
     answering,
+    call_leaving_inputs,
     describe,
     replaced_globals,
     require_array,
     require_close,
+    require_value_error,
+    snapshot,
     unpack_pair,
 )
 from convkit.diagnose import (
-    conv_shape_mistake,
     diagnose_conv_forward,
     diagnose_conv_im2col,
+    diagnose_conv_shape,
     diagnose_fc_to_conv,
     diagnose_im2col,
     diagnose_pool_backward,
@@ -80,8 +87,25 @@ def check_output_sizes(
             )
         if got != size:
             raise CheckFailed(
-                f"{name}(W={W}, F={F}, S={S}, P={P}) returned {got}; expected {size}."
+                f"{name}(W={W}, F={F}, S={S}, P={P}) returned {got}; expected {size}.",
+                _size_hint(got, size, W, F, S, P),
             )
+
+
+def _size_hint(got: Any, size: int, W: int, F: int, S: int, P: int) -> str | None:
+    """Name the slip in the size formula that gives ``got``, if one does."""
+    slips = {
+        "did you drop the + 1? (W - F + 2P)/S counts the steps the window takes, the + 1 "
+        "its first position": (W - F + 2 * P) // S,
+        "the padding is missing: P zeros on each side make the input W + 2P wide": (
+            (W - F) // S + 1 if P > 0 and W >= F else None
+        ),
+        "the stride is missing: the window moves S pixels at a time": (
+            W - F + 2 * P + 1 if S > 1 else None
+        ),
+    }
+    named = [slip for slip, wrong in slips.items() if wrong == got]
+    return "; or ".join(named) + "." if named else None
 
 
 def check_stride_rejected(
@@ -89,23 +113,24 @@ def check_stride_rejected(
 ) -> None:
     """Check that a stride which does not fit raises a ValueError that names the numbers."""
     name = _name(conv_output_size)
+    call = f"{name}(W={W}, F={F}, S={S}, P={P})"
     try:
-        got = conv_output_size(W, F, S, P)
-    except ValueError as err:
-        message = str(err)
-        missing = [f"{k}={v}" for k, v in (("W", W), ("F", F), ("S", S)) if str(v) not in message]
-        if missing:
-            raise CheckFailed(
-                f"{name}(W={W}, F={F}, S={S}, P={P}) raised ValueError({message!r}), which does "
-                f"not mention {', '.join(missing)}.",
-                "put the numbers in the message, so that whoever hits it sees what did not fit.",
-            ) from None
-        return
-    raise CheckFailed(
-        f"{name}(W={W}, F={F}, S={S}, P={P}) returned {got!r}, but this stride does not fit: "
-        f"(W - F + 2P)/S + 1 is not a whole number.",
-        "raise a ValueError instead of returning a size.",
-    )
+        err = require_value_error(conv_output_size, (W, F, S, P), call)
+    except CheckFailed as failed:
+        if "returned" not in failed.message:
+            raise
+        raise CheckFailed(
+            f"{failed.message[: failed.message.index(' where')]}, but this stride does not fit: "
+            "(W - F + 2P)/S + 1 is not a whole number.",
+            "raise a ValueError instead of returning a size.",
+        ) from None
+    message = str(err)
+    missing = [f"{k}={v}" for k, v in (("W", W), ("F", F), ("S", S)) if str(v) not in message]
+    if missing:
+        raise CheckFailed(
+            f"{call} raised ValueError({message!r}), which does not mention {', '.join(missing)}.",
+            "put the numbers in the message, so that whoever hits it sees what did not fit.",
+        )
 
 
 def check_param_counts(
@@ -223,7 +248,7 @@ def check_conv_forward(
 
         stand_ins["im2col"] = counted_im2col
     with replaced_globals(conv_forward, **stand_ins):
-        result = conv_forward(x.copy(), w.copy(), b.copy(), dict(conv_param))
+        result = call_leaving_inputs(conv_forward, x.copy(), w.copy(), b.copy(), dict(conv_param))
         if "im2col" in stand_ins and not im2col_calls:
             raise CheckFailed(
                 f"{name} never called im2col.",
@@ -234,7 +259,7 @@ def check_conv_forward(
         if out.shape != expected.shape:
             raise CheckFailed(
                 f"{what} has shape {out.shape}; expected {expected.shape}.",
-                conv_shape_mistake(out.shape, expected.shape, conv_param),
+                diagnose_conv_shape(conv_forward, x, w, b, conv_param, out.shape, expected.shape),
             )
         require_array(out, what, dtype=_float_dtype(x, w, b))
         require_close(
@@ -289,17 +314,22 @@ def check_im2col(
             namespace["conv_output_size"], sizes, _output_size_signature
         )
     n, c = x.shape[:2]
+    probe = (im2col, x, stride, pad)
     with replaced_globals(im2col, **stand_ins):
-        cols = require_array(im2col(x.copy(), field[0], field[1], stride, pad), what)
-    if cols.shape != expected.shape:
-        raise CheckFailed(
-            f"{what} has shape {cols.shape}; expected {expected.shape}.",
-            diagnose_im2col(cols, expected, n, c, field, positions),
+        cols = call_leaving_inputs(im2col, x.copy(), field[0], field[1], stride, pad)
+        cols = require_array(cols, what)
+        if cols.shape != expected.shape:
+            raise CheckFailed(
+                f"{what} has shape {cols.shape}; expected {expected.shape}.",
+                diagnose_im2col(cols, expected, n, c, field, positions, probe),
+            )
+        require_array(cols, what, dtype=_float_dtype(x))
+        require_close(
+            cols,
+            expected,
+            what,
+            hint=lambda: diagnose_im2col(cols, expected, n, c, field, positions, probe),
         )
-    require_array(cols, what, dtype=_float_dtype(x))
-    require_close(
-        cols, expected, what, hint=lambda: diagnose_im2col(cols, expected, n, c, field, positions)
-    )
 
 
 # --------------------------------------------------------------------------- max pooling
@@ -310,6 +340,15 @@ def _pool_cache(cache: Any, name: str) -> tuple:
         raise CheckFailed(
             f"the cache of {name} is {describe(cache)}; expected (x, pool_param, switches).",
             "the backward pass reads the switches from the cache.",
+        )
+    kinds = ["dict" if isinstance(v, dict) else "array" for v in cache]
+    if sorted(kinds) == ["array", "array", "dict"] and kinds[1] != "dict":
+        order = ", ".join("pool_param" if k == "dict" else "an array" for k in kinds)
+        raise CheckFailed(
+            f"the cache of {name} holds ({order}); expected (x, pool_param, switches) "
+            "in that order.",
+            "the backward pass takes the three values out of the cache by position, so the "
+            "order matters: the input first, then the parameters, then the switches.",
         )
     return tuple(cache)
 
@@ -324,19 +363,22 @@ def check_pool_forward(
     """Check ``max_pool_forward(x, pool_param) -> (out, (x, pool_param, switches))`` on one case."""
     name = _name(pool_forward)
     what = f"the output of {name}"
-    out, cache = unpack_pair(pool_forward(x.copy(), dict(pool_param)), name, "out", "cache")
+    result = call_leaving_inputs(pool_forward, x.copy(), dict(pool_param))
+    out, cache = unpack_pair(result, name, "out", "cache")
     out = require_array(out, what)
     if out.shape != expected.shape:
         raise CheckFailed(
             f"{what} has shape {out.shape}; expected {expected.shape}.",
-            diagnose_pool_forward(out, expected, pool_param),
+            diagnose_pool_forward(out, expected, pool_param, x.shape[2:]),
         )
     require_array(out, what, dtype=_float_dtype(x))
     require_close(
         out, expected, what, hint=lambda: diagnose_pool_forward(out, expected, pool_param)
     )
     switches = require_array(
-        _pool_cache(cache, name)[2], f"the switches in the cache of {name}", expected_switches.shape
+        _pool_cache(cache, name)[2],
+        f"the switch array in the cache of {name}",
+        expected_switches.shape,
     )
     if not np.issubdtype(switches.dtype, np.integer):
         raise CheckFailed(
@@ -364,7 +406,7 @@ def check_pool_backward(
     name = _name(pool_backward)
     what = f"dx from {name}"
     cache = (x.copy(), dict(pool_param), switches.copy())
-    dx = pool_backward(dout.copy(), cache)
+    dx = call_leaving_inputs(pool_backward, dout.copy(), cache)
     if isinstance(dx, tuple | list):
         raise CheckFailed(
             f"{name} returned {describe(dx)}; it returns dx alone.",
@@ -402,10 +444,14 @@ def check_pool_gradient(
         The relative error (below 1e-8 when the two agree).
     """
     forward, backward = _name(pool_forward), _name(pool_backward)
-    out, cache = unpack_pair(pool_forward(x.copy(), dict(pool_param)), forward, "out", "cache")
+    # A forward pass that writes into x would make the numerical gradient wrong,
+    # and the backward pass would be blamed: the rule on inputs is checked first.
+    result = call_leaving_inputs(pool_forward, x.copy(), dict(pool_param))
+    out, cache = unpack_pair(result, forward, "out", "cache")
     out = require_array(out, f"the output of {forward}")
     dout = np.random.default_rng(seed).standard_normal(out.shape)
-    dx = require_array(pool_backward(dout, cache), f"dx from {backward}", x.shape)
+    dx = call_leaving_inputs(pool_backward, dout, cache)
+    dx = require_array(dx, f"dx from {backward}", x.shape)
 
     def pooled(v: np.ndarray) -> np.ndarray:
         return pool_forward(v, dict(pool_param))[0]
@@ -434,7 +480,10 @@ def check_fc_to_conv(
     """Check ``fc_to_conv(w, b, in_shape) -> (w_conv, b_conv)`` against the known filters."""
     name = _name(fc_to_conv)
     w_conv, b_conv = unpack_pair(
-        fc_to_conv(w.copy(), b.copy(), tuple(in_shape)), name, "w_conv", "b_conv"
+        call_leaving_inputs(fc_to_conv, w.copy(), b.copy(), tuple(in_shape)),
+        name,
+        "w_conv",
+        "b_conv",
     )
     w_conv = require_array(w_conv, f"w_conv from {name}")
     if w_conv.shape != expected.shape:
@@ -460,6 +509,45 @@ def _same_layer(a: Layer, b: Layer) -> bool:
     return all(np.array_equal(np.asarray(a[1][k]), np.asarray(b[1][k])) for k in a[1])
 
 
+def _same_net(a: Any, b: Sequence[Layer]) -> bool:
+    """Whether ``a`` is a list of layers holding the same kinds and values as ``b``."""
+    try:
+        return len(a) == len(b) and all(_same_layer(p, q) for p, q in zip(a, b, strict=True))
+    except (TypeError, ValueError, IndexError, KeyError):
+        return False
+
+
+# Shape-only stand-ins for the layers students paste into problem set 3 (Part 0,
+# ungraded). `convolutionalize` only needs to learn the volume each FC layer sees,
+# so while its check runs these layers give zeros of the right shape.
+
+
+def _shape_only_conv(x: Any, w: Any, b: Any, conv_param: dict) -> tuple[np.ndarray, None]:
+    """Zeros of the shape a conv layer's output has (windows that fit, no values)."""
+    n, _, height, width = np.shape(x)
+    filters, _, hh, ww = np.shape(w)
+    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
+    rows = (height + 2 * pad - hh) // stride + 1
+    cols = (width + 2 * pad - ww) // stride + 1
+    if rows < 1 or cols < 1 or np.shape(x)[1] != np.shape(w)[1]:
+        raise CheckFailed(
+            f"a conv layer with filters of shape {np.shape(w)} got an input of shape "
+            f"{np.shape(x)}, which they do not fit.",
+            "each converted FC layer's filters must have the shape (K, C, H, W) of the "
+            "volume that reaches it.",
+        )
+    return np.zeros((n, filters, rows, cols)), None
+
+
+def _shape_only_pool(x: Any, pool_param: dict) -> tuple[np.ndarray, None]:
+    """Zeros of the shape a max-pooling layer's output has."""
+    n, c, height, width = np.shape(x)
+    stride = int(pool_param["stride"])
+    rows = (height - int(pool_param["pool_height"])) // stride + 1
+    cols = (width - int(pool_param["pool_width"])) // stride + 1
+    return np.zeros((n, c, rows, cols)), None
+
+
 def check_convolutionalize(
     convolutionalize: Callable[..., Any],
     net: list[Layer],
@@ -468,9 +556,11 @@ def check_convolutionalize(
 ) -> None:
     """Check ``convolutionalize(net, in_shape)``: FC layers become convs, the rest is untouched.
 
-    The converted filters are compared with what the student's own
-    ``fc_to_conv`` returns for the same layer, so this check does not depend on
-    ``fc_to_conv`` being right.
+    The check depends on no other function of the student's: calls to
+    ``fc_to_conv`` are answered with marked filters (the check then looks for
+    exactly those in the converted layer), and the Part 0 layers
+    ``conv_forward`` and ``max_pool_forward`` are replaced by stand-ins that
+    only follow shapes, which is all that finding the volumes needs.
 
     Parameters
     ----------
@@ -478,28 +568,43 @@ def check_convolutionalize(
         Layer index -> the ``(C, H, W)`` volume that FC layer looks at.
     """
     name = _name(convolutionalize)
-    namespace = getattr(convolutionalize, "__globals__", {})
-    own_fc_to_conv = namespace.get("fc_to_conv")
+    marked: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, np.ndarray]] = {}
+    fc_weights = [(i, np.asarray(p["w"])) for i, (kind, p) in enumerate(net) if kind == "fc"]
     seen: list[tuple[int, ...]] = []
+    rng = np.random.default_rng(0)
 
-    def recording_fc_to_conv(w: Any, b: Any, shape: Any) -> Any:
-        seen.append(tuple(int(s) for s in shape))
-        return own_fc_to_conv(w, b, shape)
+    def marked_fc_to_conv(w: Any, b: Any, in_shape: Any) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            volume = tuple(int(s) for s in in_shape)
+        except (TypeError, ValueError):
+            volume = ()
+        seen.append(volume)
+        rows, k = np.shape(w)
+        if len(volume) != 3 or int(np.prod(volume)) != rows:
+            raise CheckFailed(
+                f"{name} called fc_to_conv with in_shape={in_shape!r} for weights of shape "
+                f"{np.shape(w)}; in_shape must be the (C, H, W) volume the FC layer sees "
+                f"(C*H*W = {rows}).",
+                "run the layers before it on a blank image of in_shape to learn the volume.",
+            )
+        owner = next((i for i, known in fc_weights if np.array_equal(known, w)), -1)
+        key = (owner, volume)
+        if key not in marked:
+            marked[key] = (rng.standard_normal((k, *volume)), rng.standard_normal(k))
+        return marked[key]
 
-    before = [(kind, dict(p)) for kind, p in net]
-    stand_ins = {"fc_to_conv": recording_fc_to_conv} if callable(own_fc_to_conv) else {}
+    stand_ins = {
+        "fc_to_conv": marked_fc_to_conv,
+        "conv_forward": _shape_only_conv,
+        "max_pool_forward": _shape_only_pool,
+    }
     with replaced_globals(convolutionalize, **stand_ins):
-        converted = convolutionalize(net, tuple(in_shape))
+        converted = call_leaving_inputs(convolutionalize, net, tuple(in_shape))
     if converted is None:
         raise CheckFailed(f"{name} returned None.", "return the new list of layers.")
     if not isinstance(converted, list) or len(converted) != len(net):
         raise CheckFailed(
             f"{name} returned {describe(converted)}; expected a list of {len(net)} layers."
-        )
-    if not all(_same_layer(a, b) for a, b in zip(before, net, strict=True)):
-        raise CheckFailed(
-            f"{name} changed the network it was given.",
-            "build a new list; leave the old one alone.",
         )
     for index, (layer, new) in enumerate(zip(net, converted, strict=True)):
         if index not in fc_volumes:
@@ -508,7 +613,7 @@ def check_convolutionalize(
                     f"layer {index} ({layer[0]}) changed; only FC layers are converted."
                 )
             continue
-        volume = fc_volumes[index]
+        volume = tuple(fc_volumes[index])
         kind, params = new
         if kind != "conv" or set(params) != {"w", "b", "stride", "pad"}:
             raise CheckFailed(
@@ -520,23 +625,100 @@ def check_convolutionalize(
                 f"the conv replacing FC layer {index} has stride {params['stride']} and pad "
                 f"{params['pad']}; a filter as large as its input fits once: stride 1, pad 0."
             )
-        if callable(own_fc_to_conv):
-            if volume not in seen:
-                raise CheckFailed(
-                    f"FC layer {index} looks at a {volume} volume, but fc_to_conv was only called "
-                    f"with {seen or 'nothing'}.",
-                    "run the layers before it on a blank image of in_shape to learn the volume.",
-                )
-            w_own, b_own = own_fc_to_conv(layer[1]["w"], layer[1]["b"], volume)
-            if not (np.array_equal(params["w"], w_own) and np.array_equal(params["b"], b_own)):
-                raise CheckFailed(
-                    f"the conv replacing FC layer {index} does not hold fc_to_conv's filters."
-                )
-        elif tuple(np.shape(params["w"]))[1:] != volume:
+        filters = marked.get((index, volume))
+        if filters is None:
             raise CheckFailed(
-                f"the filters replacing FC layer {index} have shape {np.shape(params['w'])}; each "
-                f"must cover the whole {volume} volume."
+                f"FC layer {index} looks at a {volume} volume, but fc_to_conv was only called "
+                f"with {seen or 'nothing'} for its weights.",
+                "run the layers before it on a blank image of in_shape to learn the volume, "
+                "and convert each FC layer's own weights with fc_to_conv.",
             )
+        w_new, b_new = params["w"], params["b"]
+        if not (np.array_equal(w_new, filters[0]) and np.array_equal(b_new, filters[1])):
+            raise CheckFailed(
+                f"the conv replacing FC layer {index} does not hold the filters and biases "
+                "fc_to_conv returned for it."
+            )
+
+
+def _net_forward_signature(net: Any, x: Any) -> None:
+    """The signature calls to ``net_forward`` are matched against."""
+
+
+def _offset_in(image: Any, x: np.ndarray) -> tuple[int, int] | None:
+    """Where ``image`` lies inside ``x`` as a block ``x[:, :, r:r+h, c:c+w]``, or None."""
+    if not isinstance(image, np.ndarray) or image.ndim != 4 or image.shape[:2] != x.shape[:2]:
+        return None
+    h, w = image.shape[2:]
+    for r in range(x.shape[2] - h + 1):
+        for c in range(x.shape[3] - w + 1):
+            if np.array_equal(x[:, :, r : r + h, c : c + w], image):
+                return r, c
+    return None
+
+
+def _known_net_forward(
+    net: list[Layer],
+    converted: list[Layer],
+    x: np.ndarray,
+    in_shape: tuple[int, int, int],
+    every_crop: np.ndarray,
+) -> Callable[[tuple], Any]:
+    """Answer ``net_forward`` calls on pieces of ``x`` from the scores of every crop.
+
+    ``every_crop[:, :, r, c]`` holds the scores of the crop whose top-left pixel
+    is ``(r, c)``. The converted network on a block of ``x`` starting at
+    ``(r, c)`` gives the crops every ``s`` pixels from there (``s`` its total
+    stride); the original network on one crop gives that crop's scores.
+    """
+    _, h, w = in_shape
+    stride = int(np.prod([p["stride"] for k, p in converted if k in ("conv", "maxpool")]))
+
+    def answer(call: tuple) -> Any:
+        layers, image = call
+        corner = _offset_in(image, x)
+        if corner is None:
+            return UNKNOWN
+        r, c = corner
+        height, width = image.shape[2:]
+        if height < h or width < w:
+            return UNKNOWN
+        if _same_net(layers, converted):
+            rows, cols = (height - h) // stride + 1, (width - w) // stride + 1
+            block = every_crop[:, :, r : r + (rows - 1) * stride + 1 : stride]
+            return block[:, :, :, c : c + (cols - 1) * stride + 1 : stride].copy()
+        if _same_net(layers, net) and (height, width) == (h, w):
+            return every_crop[:, :, r, c].copy()
+        return UNKNOWN
+
+    return answer
+
+
+def _score_map_stand_ins(
+    function: Callable[..., Any],
+    args: tuple,
+    known_conversion: tuple[list[Layer], list[Layer]] | None,
+    every_crop: np.ndarray | None,
+) -> dict[str, Callable[..., Any]]:
+    """Stand-ins that keep a score-map check off the student's other functions and Part 0."""
+    namespace = getattr(function, "__globals__", {})
+    stand_ins: dict[str, Callable[..., Any]] = {}
+    if known_conversion is None:
+        return stand_ins
+    net, converted = known_conversion
+    if callable(namespace.get("convolutionalize")):
+        stand_ins["convolutionalize"] = answering(
+            namespace["convolutionalize"],
+            lambda call: snapshot(converted) if _same_net(call[0], net) else UNKNOWN,
+        )
+    if every_crop is not None and callable(namespace.get("net_forward")):
+        x, in_shape = args[1], args[2]
+        stand_ins["net_forward"] = answering(
+            namespace["net_forward"],
+            _known_net_forward(net, converted, x, tuple(in_shape), every_crop),
+            _net_forward_signature,
+        )
+    return stand_ins
 
 
 def check_score_map(
@@ -546,13 +728,15 @@ def check_score_map(
     stride: int = 1,
     shifts: int = 1,
     known_conversion: tuple[list[Layer], list[Layer]] | None = None,
+    every_crop: np.ndarray | None = None,
 ) -> None:
     """Check a score-map function (``crop_scores`` or ``shifted_score_map``) on one case.
 
     Parameters
     ----------
     function : callable
-        The student's function, called as ``function(*args)``.
+        The student's function, called as ``function(*args)`` with
+        ``args = (net, x, in_shape, ...)``.
     expected : ndarray, shape (N, K, H_s, W_s)
         The right scores.
     stride, shifts : int
@@ -560,24 +744,40 @@ def check_score_map(
     known_conversion : (net, converted), optional
         When given, calls to the student's ``convolutionalize`` with ``net``
         are answered with ``converted``, so that a bug there does not show up here.
+    every_crop : ndarray, shape (N, K, H - h + 1, W - w + 1), optional
+        The scores of the crop at every pixel of ``x``. With ``known_conversion``,
+        calls to ``net_forward`` on pieces of ``x`` are answered from it, so the
+        check does not run the student's Part 0 layers.
     """
     name = _name(function)
-    what = f"the scores from {name}"
-    stand_ins = {}
-    namespace = getattr(function, "__globals__", {})
-    if known_conversion is not None and callable(namespace.get("convolutionalize")):
-        net, converted = known_conversion
-        stand_ins["convolutionalize"] = answering(
-            namespace["convolutionalize"],
-            lambda call: [(k, dict(p)) for k, p in converted] if call[0] is net else UNKNOWN,
-        )
+    what = f"the score map from {name}"
+    stand_ins = _score_map_stand_ins(function, args, known_conversion, every_crop)
     with replaced_globals(function, **stand_ins):
-        scores = require_array(function(*args), what)
+        scores = require_array(call_leaving_inputs(function, *args), what)
     if scores.shape != expected.shape:
         raise CheckFailed(
-            f"{what} have shape {scores.shape}; expected {expected.shape}.",
+            f"{what} has shape {scores.shape}; expected {expected.shape}.",
             diagnose_score_map(scores, expected, stride, shifts),
         )
     require_close(
-        scores, expected, what, hint=lambda: diagnose_score_map(scores, expected, stride, shifts)
+        scores,
+        expected,
+        what,
+        hint=lambda: diagnose_score_map(scores, expected, stride, shifts, every_crop),
     )
+
+
+def check_rejected(
+    function: Callable[..., Any],
+    args: tuple,
+    call: str,
+    known_conversion: tuple[list[Layer], list[Layer]] | None = None,
+    every_crop: np.ndarray | None = None,
+) -> None:
+    """Check that ``function(*args)`` raises a ValueError (shown to students as ``call``).
+
+    The stand-ins of :func:`check_score_map` apply, for score-map functions.
+    """
+    stand_ins = _score_map_stand_ins(function, args, known_conversion, every_crop)
+    with replaced_globals(function, **stand_ins):
+        require_value_error(function, args, call)

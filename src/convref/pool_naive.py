@@ -26,14 +26,15 @@ def max_pool_forward_naive(x: Any, pool_param: dict) -> tuple[Any, tuple]:
     Returns
     -------
     out : ndarray, shape (N, C, H_out, W_out)
-        ``H_out = (H - pool_height) / stride + 1``, likewise ``W_out``.
+        ``H_out = (H - pool_height) // stride + 1``, likewise ``W_out``: rows and
+        columns no window covers are dropped (as in PyTorch).
     cache : tuple
         ``(x, pool_param)``.
 
     Raises
     ------
     ValueError
-        Non-4D input, or a window that does not tile the input.
+        Non-4D input, or a window larger than the input.
     """
     xp = get_array_module(x)
     x = as_float_array(x, "x", xp)
@@ -61,7 +62,7 @@ def max_pool_backward_naive(dout: Any, cache: tuple) -> Any:
     -------
     dx : ndarray, shape (N, C, H, W)
         Each output's gradient lands on the first maximum of its window;
-        overlapping windows add up.
+        overlapping windows add up; inputs no window covers get zero.
     """
     x, pool_param = check_cache(cache, 2, "max_pool_backward_naive")
     xp = get_array_module(x, dout)

@@ -1,4 +1,11 @@
-"""Reading and checking a pooling layer's input and hyperparameters."""
+"""Reading and checking a pooling layer's input and hyperparameters.
+
+Pooling floors, as PyTorch and CS231n do: ``H_out = (H - pool_height) // stride + 1``.
+When the windows do not tile the input, the last rows and columns that no
+window covers get no output (and, in the backward pass, a zero gradient). A
+convolution keeps the notes' stricter rule and refuses such a stride (see
+:func:`convref.sizes.conv_output_size`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from convref._checks import get_param, require_int
-from convref.sizes import conv_output_size
 
 
 @dataclass(frozen=True)
@@ -26,14 +32,28 @@ class PoolGeometry:
         return (self.N, self.C, self.H_out, self.W_out)
 
 
+def pool_output_size(size: int, window: int, stride: int) -> int:
+    """Windows of ``window`` taps, ``stride`` apart, that fit along an axis of ``size``.
+
+    ``(size - window) // stride + 1``: leftover positions no window reaches are dropped.
+
+    Raises
+    ------
+    ValueError
+        If the window is larger than the axis.
+    """
+    if window > size:
+        raise ValueError(f"a pool window of {window} does not fit an input of size {size}")
+    return (size - window) // stride + 1
+
+
 def pool_geometry(x_shape: tuple[int, ...], pool_param: Any) -> PoolGeometry:
     """Check a pooling layer's input shape and ``pool_param``; return its geometry.
 
     Raises
     ------
     ValueError
-        Non-4D input, a window larger than the input, or a window and stride
-        that do not tile the input (``(H - pool_height) % stride != 0``).
+        Non-4D input, or a window larger than the input.
     """
     if len(x_shape) != 4:
         raise ValueError(f"x must be 4D (N, C, H, W), got shape {tuple(x_shape)}")
@@ -41,11 +61,8 @@ def pool_geometry(x_shape: tuple[int, ...], pool_param: Any) -> PoolGeometry:
     WW = require_int(get_param(pool_param, "pool_width", "pool_param"), "pool_width", 1)
     stride = require_int(get_param(pool_param, "stride", "pool_param"), "stride", 1)
     N, C, H, W = (int(s) for s in x_shape)
-    try:
-        H_out = conv_output_size(H, HH, stride, 0)
-        W_out = conv_output_size(W, WW, stride, 0)
-    except ValueError as err:
-        raise ValueError(
-            f"pool window {HH}x{WW} with stride {stride} does not tile the {H}x{W} input: {err}"
-        ) from None
+    if HH > H or WW > W:
+        raise ValueError(f"pool window {HH}x{WW} is larger than the {H}x{W} input")
+    H_out = pool_output_size(H, HH, stride)
+    W_out = pool_output_size(W, WW, stride)
     return PoolGeometry(N, C, H, W, HH, WW, stride, H_out, W_out)
