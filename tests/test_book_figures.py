@@ -283,3 +283,46 @@ def test_two_widgets_on_a_page_get_their_own_ids() -> None:
     b = conv_demo_widget(DEMO_X, DEMO_W, DEMO_B, 2, 1)._repr_html_()
     id_a = re.search(r'id="(conv-demo-\d+)"', a).group(1)
     assert id_a != re.search(r'id="(conv-demo-\d+)"', b).group(1)
+
+
+# --- in a browser: no label runs off its picture or onto another -------------------
+
+LAYOUT_JS = """() => Array.from(document.querySelectorAll('div[data-name]')).flatMap(d => {
+  const svg = d.querySelector('svg');
+  const vb = svg.viewBox.baseVal;
+  const boxes = Array.from(svg.querySelectorAll('text')).map(t => [t.textContent, t.getBBox()]);
+  const out = [];
+  for (const [text, b] of boxes) {
+    if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > vb.width + 0.5
+        || b.y + b.height > vb.height + 0.5) out.push(d.dataset.name + ': outside: ' + text);
+  }
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i][1], b = boxes[j][1];
+    const ox = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+    const oy = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+    if (ox > 2 && oy > 3) out.push(d.dataset.name + ': overlap: ' + boxes[i][0] + ' / '
+                                   + boxes[j][0]);
+  }
+  return out;
+})"""
+
+
+@pytest.mark.slow
+def test_no_label_runs_off_its_picture_or_onto_another() -> None:
+    from book_helpers import CHROMIUM_ARGS, chromium_or_skip
+
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    html = "".join(
+        f'<div data-name="{name}">{first(make()).svg}</div>'
+        for name, make in sorted(EVERY_FIGURE.items())
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.route("**/*", lambda route: route.abort())  # nothing to fetch
+        page.set_content(f"<html><body>{html}</body></html>")
+        problems = page.evaluate(LAYOUT_JS)
+        browser.close()
+    assert not problems, "\n".join(problems)

@@ -84,7 +84,7 @@ def matrix_shapes(w_row: tuple[int, int], x_col: tuple[int, int], out: tuple[int
     c.text(40 + min(size(m), 300) / 2, py + size(k) + 6, f"{k}x{m}", size=14)
     c.text(350, py + 10, "reshape to", size=14)
     c.text(350, py + 30, f"{out[0]}x{out[1]}x{out[2]}", size=15, weight="bold")
-    c.text(16, 278, f"one row per filter, one column per field ({n} numbers each)", size=14,
+    c.text(16, 278, f"a row per filter, a column per field ({n} each)", size=14,
            anchor="start", fill=GREY)
     desc = (
         f"Three rectangles drawn to scale by the square root of their sides: W_row with "

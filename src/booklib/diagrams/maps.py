@@ -68,10 +68,10 @@ def activation_maps() -> tuple[Picture, tuple[int, ...]]:
     out, _ = conv_forward_im2col(x, w, b, {"stride": 1, "pad": 1})
     maps, _ = relu_forward(out)
     c = Canvas(440, 330)
-    tile, gap = 128, 18
+    tile, gap = 124, 14
     panels = [(f"input {x.shape[2]}x{x.shape[3]}x{x.shape[1]}", _png(
         x[0].transpose(1, 2, 0), rgb=True))]
-    panels += [(f"{k}: {name}", _png(maps[0, k])) for k, name in enumerate(names)]
+    panels += [(name, _png(maps[0, k])) for k, name in enumerate(names)]
     for k, (label, png) in enumerate(panels):
         r, col = divmod(k, 3)
         x0, y0 = 8 + col * (tile + gap), 8 + r * (tile + 36)
@@ -121,7 +121,7 @@ def weight_matrix(matrix: np.ndarray, rows_name: str, cols_name: str) -> Picture
     """A (small) FC weight matrix as a table: zeros blank, the rest written out."""
     n_rows, n_cols = matrix.shape
     cell_w, cell_h = 32, 18
-    c = Canvas(40 + cell_w * n_cols + 10, 64 + cell_h * n_rows + 34)
+    c = Canvas(max(40 + cell_w * n_cols + 10, 280), 64 + cell_h * n_rows + 34)
     c.text(8, 18, f"columns: {cols_name}", size=13, anchor="start", fill=GREY)
     c.text(8, 36, f"rows: {rows_name}", size=13, anchor="start", fill=GREY)
     for j in range(n_cols):

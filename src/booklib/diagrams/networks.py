@@ -25,8 +25,8 @@ def network_column(layers: list[Layer], input_shape: tuple[int, int, int], title
     row_h = 34
     c = Canvas(440, 60 + row_h * len(rows) + 30)
     c.text(16, 24, title, size=15, anchor="start", weight="bold")
-    c.text(150, 48, "layer", size=14, anchor="start", fill=GREY)
-    c.text(300, 48, "output", size=14, anchor="start", fill=GREY)
+    c.text(140, 48, "layer", size=14, anchor="start", fill=GREY)
+    c.text(252, 48, "output", size=14, anchor="start", fill=GREY)
     c.text(432, 48, "params", size=14, anchor="end", fill=GREY)
     biggest = max(r.shape[0] for r in rows)
     deepest = max(r.shape[2] for r in rows)
@@ -37,8 +37,8 @@ def network_column(layers: list[Layer], input_shape: tuple[int, int, int], title
         side = 4 + 22 * math.log1p(h) / math.log1p(biggest)
         deep = 4 + 60 * math.log1p(d) / math.log1p(deepest)
         c.box3d(20, y + 26 - side, side, side, deep, color=colour, skew=0.45)
-        c.text(150, y + 22, row.name, size=14, anchor="start", mono=True)
-        c.text(300, y + 22, f"{h}x{w}x{d}", size=14, anchor="start", mono=True)
+        c.text(140, y + 22, row.name, size=14, anchor="start", mono=True)
+        c.text(252, y + 22, f"{h}x{w}x{d}", size=14, anchor="start", mono=True)
         params = row.weights + row.biases
         c.text(432, y + 22, si(params) if params else "-", size=14, anchor="end")
     total = sum(r.weights + r.biases for r in rows)
@@ -105,7 +105,7 @@ def inception_module(size: int = 28, depth: int = 192,
         c.text(x + (14 if x < 220 else -14), 276, f"{depth_out}", size=14,
                anchor="start" if x < 220 else "end", fill=GREY)
     _block(c, 220, 302, 330, ["concatenate along depth", f"{size}x{size}x{out_depth}"], GREEN)
-    c.text(16, 380, f"{weights:,} parameters; teal 1x1 convs shrink the depth first", size=14,
+    c.text(16, 380, f"{weights:,} parameters; teal: 1x1 reductions", size=14,
            anchor="start", fill=GREY)
     desc = (
         f"An input of {size}x{size}x{depth} feeds four parallel branches: a 1x1 convolution "

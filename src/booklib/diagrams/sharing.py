@@ -22,7 +22,7 @@ def shared_filter(filters: int = 2, side: int = 5) -> Picture:
         for i in range(3):
             for j in range(3):
                 c.rect(16 + j * 18, top + 26 + i * 18, 18, 18, fill=LIGHT[colour], stroke=colour)
-        c.text(16 + 27, top + 100, "3x3 weights", size=14)
+        c.text(16, top + 100, "3x3 weights", size=14, anchor="start")
         ox = 170
         for i in range(side):
             for j in range(side):

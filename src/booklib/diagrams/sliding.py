@@ -17,7 +17,7 @@ def crops_to_score_map(image: int, crop: int, stride: int) -> tuple[Picture, int
     c = Canvas(440, 350)
     scale = 240 / image
     x0, y0 = 16, 50
-    c.text(16, 26, f"{crop}x{crop} crops every {stride} px of a {image}x{image} image",
+    c.text(16, 26, f"{crop} px crops every {stride} px of a {image} px image",
            size=15, anchor="start", weight="bold")
     c.rect(x0, y0, image * scale, image * scale, fill="#f4f6f8", stroke=GREY, width=1.5)
     marked = [(0, 0, BLUE), (0, side - 1, RED), (side - 1, side - 1, GREEN), (2, 3, ORANGE)]
@@ -53,7 +53,7 @@ def shifted_passes(stride: int, shift: int, positions: int = 4) -> Picture:
     if stride % shift:
         raise ValueError(f"a shift of {shift} does not divide the stride {stride}")
     c = Canvas(440, 380)
-    c.text(16, 26, f"Four passes, shifted by {shift} px: a map every {shift} px", size=15,
+    c.text(16, 26, f"Four shifted passes: a map every {shift} px", size=15,
            anchor="start", weight="bold")
     passes = [((0, 0), "as is"), ((0, shift), f"{shift} right"),
               ((shift, 0), f"{shift} down"), ((shift, shift), "both")]

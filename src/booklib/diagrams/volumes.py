@@ -67,7 +67,7 @@ def regular_vs_volumes() -> Picture:
 def slice_and_column(depth: int = 4, side: int = 6, d: int = 1, i: int = 2, j: int = 3) -> Picture:
     """One volume ``x[n]`` of an NCHW array: depth slice ``x[n, d]`` and depth
     column ``x[n, :, i, j]`` highlighted."""
-    c = Canvas(420, 300)
+    c = Canvas(440, 300)
     cell, skew = 26, 22
     x0, y0 = 86, 110
     # slices back to front, so the front one is drawn last
@@ -249,7 +249,7 @@ def one_by_one(depth: int = 3, filters: int = 8) -> Picture:
         t = k / 3
         c.rect(350 + 22 * t, 150 - 22 * t, 10, 10, fill="#fdf2c4", stroke=ORANGE, width=1.5)
     c.text(350, 236, f"output, depth {filters}", size=15)
-    c.text(16, 26, "A 1x1 convolution mixes channels, pixel by pixel", size=15, anchor="start",
+    c.text(16, 26, "A 1x1 convolution mixes channels", size=15, anchor="start",
            weight="bold")
     c.text(16, 50, f"each output pixel: {filters} dot products of length {depth}", size=14,
            anchor="start", fill=GREY)
