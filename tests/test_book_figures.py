@@ -47,6 +47,7 @@ EVERY_FIGURE = {
     "stride misfit": conv1d.stride_does_not_fit,
     "dilated": lambda: conv1d.dilated_taps(np.arange(10.0), [1, 10, 100], 2),
     "backward": conv1d.backward_taps,
+    "window positions": lambda: conv1d.window_positions(11, 5, 2),
     "regular vs volumes": volumes.regular_vs_volumes,
     "slice and column": volumes.slice_and_column,
     "pipeline": lambda: volumes.layer_pipeline([("INPUT", (32, 32, 3)), ("FC", (1, 1, 10))]),
@@ -139,6 +140,14 @@ def test_stride_three_does_not_fit() -> None:
         conv1d.stride_does_not_fit(2)
 
 
+def test_window_positions_follow_the_stride() -> None:
+    picture, starts = conv1d.window_positions(11, 5, 2)
+    assert starts == [0, 2, 4, 6]
+    assert "output 3: columns 6-10" in texts(picture)
+    with pytest.raises(ValueError, match="stride does not fit"):
+        conv1d.window_positions(10, 5, 2)
+
+
 def test_dilated_taps_read_every_second_input() -> None:
     picture, first_out = conv1d.dilated_taps(np.arange(10.0), [1, 10, 100], 2)
     assert first_out == 1 * 0 + 10 * 2 + 100 * 4
@@ -223,7 +232,7 @@ def test_vgg_charts_have_a_bar_per_layer_with_its_value() -> None:
     picture = charts.vgg_memory_chart(VGG_ROWS)
     words = texts(picture)
     assert words.count("CONV3-64") == 2 and words.count("3.21M") == 2  # 224*224*64
-    assert len(re.findall(r"<rect", picture.svg)) == len(VGG_ROWS)  # every layer has a bar
+    assert len(re.findall(r"<rect x=", picture.svg)) == len(VGG_ROWS)  # every layer has a bar
     words = texts(charts.vgg_parameter_chart(VGG_ROWS))
     assert "103M" in words  # 7*7*512*4096 + 4096 in the first FC layer
     with pytest.raises(ValueError, match="22 layers but 3 values"):
@@ -326,3 +335,20 @@ def test_no_label_runs_off_its_picture_or_onto_another() -> None:
         problems = page.evaluate(LAYOUT_JS)
         browser.close()
     assert not problems, "\n".join(problems)
+
+
+def test_editing_the_widgets_script_or_style_reruns_the_chapters(tmp_path) -> None:
+    """The widget's JS and CSS are inlined into a chapter's output, so the build's
+    code fingerprint (which drops cached outputs) must cover them too."""
+    from tools.build_site import code_fingerprint
+
+    widgets = tmp_path / "booklib" / "widgets"
+    widgets.mkdir(parents=True)
+    (tmp_path / "booklib" / "conv_demo.py").write_text("X = 1\n")
+    for name in ("conv_demo.js", "conv_demo.css"):
+        (widgets / name).write_text("/* v1 */\n")
+    before = code_fingerprint((tmp_path / "booklib",))
+    for name in ("conv_demo.js", "conv_demo.css"):
+        (widgets / name).write_text("/* v2 */\n")
+        assert code_fingerprint((tmp_path / "booklib",)) != before
+        before = code_fingerprint((tmp_path / "booklib",))

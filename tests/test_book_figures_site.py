@@ -146,7 +146,6 @@ def test_chapter_two_has_pictures_all_along(site_figures) -> None:
         own = re.split(r'<section id="', section)[0]
         if "<figure" not in own and "conv-demo" not in own and ident not in {
             "summary-of-the-layer",  # a list of formulas
-            "in-code",  # a short code check right after the sharing figures
         }:
             bare.append(ident)
     assert not bare, f"sections of chapter 2 without a figure: {bare}"

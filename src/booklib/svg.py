@@ -229,6 +229,8 @@ class Canvas:
             f'viewBox="0 0 {self.width:g} {self.height:g}" role="img" '
             f'{_attrs(aria_label=label)} font-family="{FONT}">'
             f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>{defs}"
+            # an opaque ground, so the drawing stays legible under the dark theme
+            f'<rect width="100%" height="100%" fill="white"/>'
             + "".join(self.parts)
             + "</svg>"
         )

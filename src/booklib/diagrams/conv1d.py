@@ -205,3 +205,36 @@ def backward_taps(n_in: int = 5, w=("w0", "w1", "w2"), j: int = 2) -> Picture:
         f"gradient is {terms}: the upstream gradient correlated with the flipped filter."
     )
     return c.picture("The backward pass of a 1-D convolution", desc)
+
+
+def window_positions(width: int, field: int, stride: int) -> tuple[Picture, list[int]]:
+    """Where the windows of one output row fall along an unpadded input of
+    ``width``: returns the picture and the start column of each window."""
+    n_out = conv_output_size(width, field, S=stride, P=0)
+    starts = [k * stride for k in range(n_out)]
+    cell = min(36, 408 // width)
+    x0 = 16
+    c = Canvas(440, 90 + 30 * n_out + 30)
+    c.text(x0, 24, f"{field}-wide windows, stride {stride}, on {width} columns", size=15,
+           anchor="start", weight="bold")
+    for i in range(width):
+        c.rect(x0 + i * cell, 40, cell, cell, fill=LIGHT[BLUE], stroke=BLUE)
+        c.text(x0 + (i + 0.5) * cell, 40 + cell / 2 + 5, str(i), size=14)
+    colours = [BLUE, RED, GREEN, ORANGE, GREY]
+    for k, start in enumerate(starts):
+        colour = colours[k % len(colours)]
+        y = 48 + cell + k * 30
+        c.rect(x0 + start * cell + 2, y, field * cell - 4, 22, fill=LIGHT[colour],
+               stroke=colour, width=1.8)
+        c.text(x0 + (start + field / 2) * cell, y + 16,
+               f"output {k}: columns {start}-{start + field - 1}", size=14)
+    c.text(x0, 56 + cell + n_out * 30 + 16,
+           f"({width} - {field})/{stride} + 1 = {n_out} outputs per row", size=14,
+           anchor="start", fill=GREY)
+    desc = (
+        f"A row of {width} input columns numbered 0 to {width - 1}, with {n_out} bars "
+        f"below it, one per output, each covering the {field} columns its window reads: "
+        + ", ".join(f"{s} to {s + field - 1}" for s in starts)
+        + f". Each window starts {stride} columns after the previous one."
+    )
+    return c.picture("Window positions along one row", desc), starts

@@ -101,10 +101,8 @@ def inception_module(size: int = 28, depth: int = 192,
             y = end + 24
             c.line(x, end, x, end + 20, stroke=GREY, arrow=True)
         c.line(x, y - 4, 220, 300, stroke=GREY, arrow=True)
-        depth_out = shapes[xs.index(x)][2]
-        c.text(x + (14 if x < 220 else -14), 276, f"{depth_out}", size=14,
-               anchor="start" if x < 220 else "end", fill=GREY)
-    _block(c, 220, 302, 330, ["concatenate along depth", f"{size}x{size}x{out_depth}"], GREEN)
+    depths = "+".join(str(s[2]) for s in shapes)
+    _block(c, 220, 302, 330, [f"concatenate: {depths}", f"{size}x{size}x{out_depth}"], GREEN)
     c.text(16, 380, f"{weights:,} parameters; teal: 1x1 reductions", size=14,
            anchor="start", fill=GREY)
     desc = (
