@@ -283,7 +283,10 @@ def test_widget_is_self_contained_and_labelled(widget) -> None:
     assert slider and f'<label class="cd-slider-label" for="{slider.group(1)}"' in html
     for action in ("prev", "play", "next"):
         assert re.search(rf'data-act="{action}" aria-label="[^"]+"', html)
-    # readable without JavaScript: the padded input and the filters are plain HTML
+    # readable without JavaScript: input, filters and the whole output are plain HTML
+    out_cells = re.findall(r'<div class="cd-grid cd-out".*?</div>', html)
+    written = [v for grid in out_cells for v in re.findall(r">(-?\d+)</span>", grid)]
+    assert [int(v) for v in written] == DEMO_OUT[0].ravel().tolist()
     assert html.count('class="cd-cell') == 3 * 49 + 2 * (27 + 1) + 27 + 18
 
 

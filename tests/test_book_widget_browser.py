@@ -139,11 +139,14 @@ def test_play_and_pause(demo) -> None:
     play.click()
     assert play.get_attribute("aria-pressed") == "true"
     assert play.get_attribute("aria-label") == "Pause"
+    sum_line = widget.locator(".cd-sum")
+    assert sum_line.get_attribute("aria-live") == "off"  # no announcement every 1.5 s
     page.wait_for_function(
         "() => +document.querySelector('.conv-demo .cd-slider').value >= 2", timeout=10_000
     )
     play.click()
     assert play.get_attribute("aria-pressed") == "false"
+    assert sum_line.get_attribute("aria-live") == "polite"
     paused_at = current(widget)["step"]
     page.wait_for_timeout(1800)
     assert current(widget)["step"] == paused_at

@@ -164,9 +164,11 @@ def conv_demo_widget(x, w, b, stride: int, pad: int) -> ConvDemoWidget:
         .replace('<div class="cd-slice">', f'<div class="cd-slice" data-c="{c}">', 1)
         for c in range(channels)
     )
-    blank = np.full((h_out, w_out), None)
+    # the whole output is written out, so the page reads without JavaScript;
+    # the script empties it and fills it step by step
+    out, _ = conv_forward_naive(x, w, b, {"stride": stride, "pad": pad})
     outputs = "".join(
-        _slice(f"out[0, {f}]", _grid(blank, "cd-out", f"output slice {f}"))
+        _slice(f"out[0, {f}]", _grid(out[0, f], "cd-out", f"output slice {f}"))
         .replace('<div class="cd-slice">', f'<div class="cd-slice" data-f="{f}">', 1)
         for f in range(n_filters)
     )

@@ -91,12 +91,15 @@
     function stop() {
       if (timer !== null) clearInterval(timer);
       timer = null;
+      sum.setAttribute("aria-live", "polite");
       playBtn.setAttribute("aria-pressed", "false");
       playBtn.setAttribute("aria-label", "Play");
       playBtn.innerHTML = "&#9654; Play";
     }
     function play() {
       if (current === steps.length - 1) show(0);
+      // while playing, the sum changes every step: do not read each one out
+      sum.setAttribute("aria-live", "off");
       playBtn.setAttribute("aria-pressed", "true");
       playBtn.setAttribute("aria-label", "Pause");
       playBtn.innerHTML = "&#10074;&#10074; Pause";
