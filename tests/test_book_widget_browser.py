@@ -88,6 +88,11 @@ def test_steps_to_the_notes_values_with_the_buttons(demo) -> None:
     now = current(widget)
     assert now["step"] == 5 and now["value"] == "15"
     assert now["sum"].startswith("out[0, 0, 1, 2] =") and now["sum"].endswith("= 15")
+    assert widget.locator(".cd-slider").get_attribute("aria-valuetext") == (
+        "out[0, 0, 1, 2] = 15, window on padded rows 2-4, columns 4-6"
+    )
+    label = widget.locator(".cd-products .cd-grid").first.get_attribute("aria-label")
+    assert label.startswith("products in channel 0: ") and label.endswith("; sum 5")
     # the products shown add up to the channel sums, which add up (with the bias) to 15
     products = widget.evaluate(
         "w => Array.from(w.querySelectorAll('.cd-prod .cd-cell')).map(c => +c.textContent)"

@@ -45,7 +45,10 @@
       slider.value = String(k);
       pos.textContent = String(k + 1);
       var where = "out[0, " + s.f + ", " + s.y + ", " + s.x + "]";
-      slider.setAttribute("aria-valuetext", where + " = " + fmt(s.value));
+      var rows = "rows " + s.top + "-" + (s.top + hh - 1);
+      var cols = "columns " + s.left + "-" + (s.left + ww - 1);
+      slider.setAttribute("aria-valuetext", where + " = " + fmt(s.value) +
+                          ", window on padded " + rows + ", " + cols);
       // the window in every input channel
       inGrids.forEach(function (grid) {
         grid.querySelectorAll(".cd-cell").forEach(function (c) {
@@ -69,6 +72,9 @@
         }
         sl.querySelector(".cd-name").textContent =
           "channel " + c + ": sum " + fmt(s.channel_sums[c]);
+        grid.setAttribute("aria-label", "products in channel " + c + ": " +
+                          [].concat.apply([], s.products[c]).map(fmt).join(", ") +
+                          "; sum " + fmt(s.channel_sums[c]));
       });
       // the output filled up to this step, the current number outlined
       outSlices.forEach(function (sl) {
