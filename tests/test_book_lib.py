@@ -1,17 +1,14 @@
-"""The book's helpers (src/booklib): the demo data, the animation's arithmetic,
+"""The book's helpers (src/booklib): the demo data, the demo widget's arithmetic,
 receptive fields, architecture tables and memory estimates, each against an
 independent oracle (the notes' printed numbers, SciPy, or a formula written here)."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pytest
 from scipy.signal import correlate2d
 
 from booklib import demo
-from booklib.animation import conv_demo_animation, demo_steps, offline_jshtml
 from booklib.architectures import (
     FC,
     Conv,
@@ -23,6 +20,7 @@ from booklib.architectures import (
     vgg16,
     walk,
 )
+from booklib.conv_demo import demo_steps
 from booklib.memory import estimate_memory, human_bytes, largest_batch
 from booklib.receptive import measured_size, path_counts, receptive_field_formula
 
@@ -59,17 +57,6 @@ def test_demo_steps_match_the_notes_and_scipy() -> None:
 def test_demo_steps_reject_a_batch() -> None:
     with pytest.raises(ValueError, match="one image"):
         demo_steps(np.zeros((2, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.zeros(1), 1, 0)
-
-
-def test_animation_has_one_frame_per_output_and_no_remote_resources() -> None:
-    x = np.arange(9).reshape(1, 1, 3, 3)
-    w = np.ones((1, 1, 2, 2))
-    anim = conv_demo_animation(x, w, np.zeros(1), stride=1, pad=0, interval_ms=100)
-    html = offline_jshtml(anim)
-    frames = re.findall(r"frames\[(\d+)\] = \"data:image/png;base64,", html)
-    assert sorted(int(i) for i in frames) == [0, 1, 2, 3]  # 2x2 outputs, one filter
-    assert 'title="Next frame"' in html
-    assert "http://" not in html and "https://" not in html
 
 
 @pytest.mark.parametrize("dilations", [[1], [1, 1], [1, 1, 1], [1, 2, 4], [2, 2], [3, 1]])

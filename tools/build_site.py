@@ -77,11 +77,14 @@ CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK_LIB)
 CODE_STAMP_NAME = ".chapter-code.sha256"
 
 
+CODE_SUFFIXES = {".py", ".js", ".css"}  # the demo widget inlines its JS and CSS
+
+
 def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS) -> str:
-    """A hash of every Python file the chapters import (convref, convkit, booklib)."""
+    """A hash of every file the chapters import or inline (convref, convkit, booklib)."""
     digest = hashlib.sha256()
     for folder in dirs:
-        for path in sorted(folder.rglob("*.py")):
+        for path in sorted(p for p in folder.rglob("*") if p.suffix in CODE_SUFFIXES):
             digest.update(path.relative_to(folder.parent).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -150,6 +150,20 @@ def vgg16() -> list[Layer]:
     return layers + [FC(4096), FC(4096), FC(1000)]
 
 
+def lenet5() -> list[Layer]:
+    """LeNet-5 on a 32x32x1 digit: two 5x5 convs, each followed by 2x2 pooling
+    (subsampling), then FC layers of 120, 84 and 10."""
+    return [
+        Conv(6, f=5, p=0),
+        Pool(),
+        Conv(16, f=5, p=0),
+        Pool(),
+        FC(120),
+        FC(84),
+        FC(10),
+    ]
+
+
 def alexnet() -> list[Layer]:
     """AlexNet as trained on two GPUs (227x227x3 input; conv2, conv4, conv5 split in two groups)."""
     return [

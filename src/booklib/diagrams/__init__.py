@@ -1,0 +1,1 @@
+"""SVG diagrams of the book, one concept per module."""
