@@ -77,7 +77,8 @@ CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK_LIB)
 CODE_STAMP_NAME = ".chapter-code.sha256"
 
 
-CODE_SUFFIXES = {".py", ".js", ".css"}  # the demo widget inlines its JS and CSS
+# Widgets inline their JS, CSS and HTML; chapter 8 reads the committed weights.
+CODE_SUFFIXES = {".py", ".js", ".css", ".html", ".npz"}
 
 
 def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS) -> str:
