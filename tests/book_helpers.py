@@ -16,18 +16,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
-# Every page of the table of contents and the title it must carry.
-CHAPTER_TITLES = {
-    "intro.html": "Convolutional networks",
-    "01_overview.html": "Architecture overview",
-    "02_conv_layer.html": "The convolutional layer",
-    "03_pooling.html": "Pooling",
-    "04_norm_fc.html": "Normalization and fully connected layers",
-    "05_fc_to_conv.html": "Converting FC layers to CONV layers",
-    "06_architectures.html": "ConvNet architectures",
-    "07_computation.html": "Computational considerations",
-    "assignments/index.html": "Assignments",
-}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

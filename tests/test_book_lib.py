@@ -65,7 +65,11 @@ def test_animation_has_one_frame_per_output_and_no_remote_resources() -> None:
     x = np.arange(9).reshape(1, 1, 3, 3)
     w = np.ones((1, 1, 2, 2))
     anim = conv_demo_animation(x, w, np.zeros(1), stride=1, pad=0, interval_ms=100)
-    html = offline_jshtml(anim)
+    html = offline_jshtml(anim, alt="A 2x2 window stepping over a 3x3 input")
+    assert 'alt="A 2x2 window stepping over a 3x3 input"' in html
+    assert 'aria-label="Animation frame"' in html
+    with pytest.raises(ValueError, match="alt text"):
+        offline_jshtml(anim, alt=" ")
     frames = re.findall(r"frames\[(\d+)\] = \"data:image/png;base64,", html)
     assert sorted(int(i) for i in frames) == [0, 1, 2, 3]  # 2x2 outputs, one filter
     assert 'title="Next frame"' in html

@@ -11,8 +11,12 @@ Steps:
    only sees a chapter's own text, so when the code the chapters run changes
    (``src/convref``, ``src/booklib``) the cache is dropped and every chapter
    runs again: published outputs cannot drift from the code;
+   When the site's own extension or templates (``book/_ext``,
+   ``book/_templates``) change, every page is written again (chapters still
+   come from the cache);
 4. check that nothing in the built site or the bundles carries nbgrader's
-   solution or hidden-test markers.
+   solution or hidden-test markers. (Source maps of the themes are left out
+   of the site by ``book/_ext/course_site.py``.)
 
 Builds take a lock on ``book/_build`` so two at once (two test runs, say)
 wait for each other instead of writing the same files.
@@ -75,13 +79,21 @@ def prepare_sources(release_root: Path = RELEASE) -> list[Path]:
 
 CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK_LIB)
 CODE_STAMP_NAME = ".chapter-code.sha256"
+# The site's own Sphinx extension and templates: Sphinx does not notice when
+# they change (a template is only compared by date), so a change re-renders
+# every page, without running the chapters again.
+SITE_DIRS = (BOOK / "_ext", BOOK / "_templates")
+SITE_STAMP_NAME = ".site-machinery.sha256"
 
 
-def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS) -> str:
-    """A hash of every Python file the chapters import (convref, convkit, booklib)."""
+def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS, pattern: str = "*.py") -> str:
+    """A hash of every file matching ``pattern`` under ``dirs`` (by default: every
+    Python file the chapters import, convref, convkit and booklib)."""
     digest = hashlib.sha256()
     for folder in dirs:
-        for path in sorted(folder.rglob("*.py")):
+        for path in sorted(folder.rglob(pattern)):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
             digest.update(path.relative_to(folder.parent).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -101,9 +113,16 @@ def drop_stale_outputs(fingerprint: str, build_dir: Path = BUILD) -> bool:
     return True
 
 
-def record_fingerprint(fingerprint: str, build_dir: Path = BUILD) -> None:
+def record_fingerprint(fingerprint: str, build_dir: Path = BUILD,
+                       name: str = CODE_STAMP_NAME) -> None:
     build_dir.mkdir(parents=True, exist_ok=True)
-    (build_dir / CODE_STAMP_NAME).write_text(fingerprint)
+    (build_dir / name).write_text(fingerprint)
+
+
+def site_machinery_changed(fingerprint: str, build_dir: Path = BUILD) -> bool:
+    """Whether the site's extension or templates differ from the last successful build's."""
+    stamp = build_dir / SITE_STAMP_NAME
+    return not (stamp.is_file() and stamp.read_text() == fingerprint)
 
 
 def jupyter_book_command(book: Path = BOOK, rebuild_all: bool = False) -> list[str]:
@@ -146,9 +165,12 @@ def build(release_root: Path = RELEASE) -> Path:
         code_changed = drop_stale_outputs(fingerprint)
         if code_changed:
             print("The chapters' code changed (or first build): every chapter runs again.")
-        run_jupyter_book(rebuild_all=code_changed)
+        site = code_fingerprint(SITE_DIRS, "*")
+        site_changed = site_machinery_changed(site)
+        run_jupyter_book(rebuild_all=code_changed or site_changed)
         check_no_markers()
         record_fingerprint(fingerprint)
+        record_fingerprint(site, name=SITE_STAMP_NAME)
     return HTML / "index.html"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -203,18 +204,28 @@ def conv_demo_animation(
 _CDN_LINK = re.compile(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>", flags=re.IGNORECASE)
 
 
-def offline_jshtml(anim: FuncAnimation) -> str:
-    """``anim.to_jshtml()`` without matplotlib's link to a Font Awesome CDN.
+def offline_jshtml(anim: FuncAnimation, alt: str) -> str:
+    """``anim.to_jshtml()`` without matplotlib's link to a Font Awesome CDN, and
+    with the text a screen reader needs.
 
     The site already serves Font Awesome (the theme bundles it, with the
     class names the player's buttons use), and the book must work offline.
+    matplotlib's player has an ``<img>`` without ``alt`` and a frame slider
+    without a label: the frame gets ``alt`` (what the animation shows) and the
+    slider the name "Animation frame".
 
     Raises
     ------
     ValueError
-        If any other ``http(s)`` resource is left in the HTML.
+        If ``alt`` is empty, or any other ``http(s)`` resource is left in the HTML.
     """
+    if not alt.strip():
+        raise ValueError("the animation needs an alt text saying what it shows")
     html = _CDN_LINK.sub("", anim.to_jshtml(default_mode="once"))
+    html = re.sub(r'<img id="(_anim_img\w+)"',
+                  lambda m: f'<img id="{m.group(1)}" alt="{escape(alt)}"', html, count=1)
+    html = re.sub(r'<input id="(_anim_slider\w+)"', r'<input id="\1" aria-label="Animation frame"',
+                  html, count=1)
     leftover = re.findall(r"(?:src|href)=\"(https?://[^\"]+)\"", html)
     if leftover:
         raise ValueError(f"the animation still loads remote resources: {leftover}")
