@@ -5,15 +5,14 @@ address is blocked and reported, so these tests also prove the site works
 offline. The pages are the table of contents' (read from ``_toc.yml``, so new
 chapters are covered without editing this file), plus the search and 404 pages.
 
-- every page: its title matches its heading, every image loaded, all math was
-  typeset, no console errors, failed requests or broken internal links;
+- every page, at 390 and 1280 px, light and dark: no console errors or failed
+  requests, and axe-core finds no critical or serious problem; at 1280 px its
+  title matches its heading, every image loaded, all math was typeset, no
+  internal link is broken, and no code block, output or page scrolls sideways;
 - on a phone (390 px) the menu button opens the chapter list and the contents
   button the page's sections; on a desktop (1280 px) the menu button hides and
   shows the sidebar (the themes' bug: pydata/pydata-sphinx-theme#2451,
   executablebooks/sphinx-book-theme#988);
-- axe-core finds no critical or serious problem on any page at either width,
-  in light and in dark mode;
-- at 1280 px no code block, output or page scrolls sideways;
 - the colour mode follows the system until the reader picks one;
 - search finds "im2col", shows math in its snippets as text, and the search
   page has one search box; a missing page answers with the 404 page.
@@ -139,9 +138,9 @@ class Visit:
     status: int
 
 
-def visit(site: Site, context, path: str) -> Visit:
-    """Open ``path`` and wait until it, its images, MathJax and the theme have settled."""
-    page = context.new_page()
+def watch(page) -> tuple[list[str], list[str]]:
+    """Lists that collect the page's console errors and its failed requests (the
+    status of the page itself is checked by the caller)."""
     errors: list[str] = []
     failed: list[str] = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
@@ -153,67 +152,34 @@ def visit(site: Site, context, path: str) -> Visit:
         and not r.request.is_navigation_request()
         and failed.append(f"{r.url} (HTTP {r.status})"),
     )
-    response = page.goto(site.base + path, wait_until="networkidle")
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    page.wait_for_load_state("networkidle")
+    return errors, failed
+
+
+def visit(site: Site, context, path: str) -> Visit:
+    """Open ``path`` and wait until it, its images, MathJax and the theme have settled."""
+    page = context.new_page()
+    errors, failed = watch(page)
+    response = page.goto(site.base + path, wait_until="load")
     settle(page)
-    page.evaluate("window.scrollTo(0, 0)")
     return Visit(page, errors, failed, response.status if response else 0)
 
 
 def test_navigation_lists_every_toc_page(site: Site, desktop) -> None:
-    v = visit(site, desktop, "index.html")
-    hrefs = v.page.eval_on_selector_all(
+    page = desktop.new_page()
+    page.goto(site.base + "index.html")
+    page.wait_for_url(site.base + "intro.html")  # index.html forwards to the root page
+    page.wait_for_load_state("load")
+    hrefs = page.eval_on_selector_all(
         "nav.bd-docs-nav a.reference.internal", "els => els.map(a => a.href)"
     )
     linked = {urldefrag(h)[0].removeprefix(site.base) for h in hrefs}
     assert set(toc_pages()[1:]) <= linked  # the root page is the logo's link, tested below
-    assert v.page.url == site.base + "intro.html"  # index.html forwards to the root page
-    v.page.close()
+    page.close()
 
 
 def expected_title(heading: str) -> str:
     """``Heading — Site``, or just the site's title on the page that carries it."""
     return heading if heading == SITE_TITLE else f"{heading} \u2014 {SITE_TITLE}"
-
-
-def test_every_page_renders_cleanly(site: Site, desktop) -> None:
-    problems: list[str] = []
-    links: set[str] = set()
-    for path in toc_pages():
-        v = visit(site, desktop, path)
-        page = v.page
-        heading = page.evaluate(
-            "() => { const h = document.querySelector('article h1') || document.querySelector('h1');"
-            " const c = h.cloneNode(true); c.querySelectorAll('.headerlink').forEach(e => e.remove());"
-            " return c.textContent.trim(); }"
-        )
-        title = page.title()
-        if title != expected_title(heading):
-            problems.append(f"{path}: title {title!r} does not match heading {heading!r}")
-        broken_images = page.evaluate(
-            "() => Array.from(document.images)"
-            ".filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
-        )
-        if broken_images:
-            problems.append(f"{path}: images not loaded {broken_images}")
-        math = page.evaluate(
-            "() => [document.querySelectorAll('.math').length,"
-            " document.querySelectorAll('.math mjx-container').length,"
-            " (document.querySelector('article') || document.body).innerText.includes('\\\\(')]"
-        )
-        if math[0] != math[1] or math[2]:
-            problems.append(
-                f"{path}: {math[0]} math elements, {math[1]} typeset, raw TeX: {math[2]}"
-            )
-        if v.console_errors:
-            problems.append(f"{path}: console errors {v.console_errors}")
-        if v.failed:
-            problems.append(f"{path}: failed requests {v.failed}")
-        links |= set(page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"))
-        page.close()
-    assert not problems, "\n".join(problems)
-    assert_internal_links_work(site, desktop, links)
 
 
 def assert_internal_links_work(site: Site, context, links: set[str]) -> None:
@@ -332,7 +298,12 @@ def screenshot_name(path: str, width: int) -> str:
 
 
 def settle(page) -> None:
-    """Wait for MathJax and for the theme's tab stops on regions that scroll."""
+    """Wait for every image, MathJax, and the theme's tab stops on regions that scroll."""
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # lazy images load
+    page.wait_for_function(
+        "() => Array.from(document.images).every(i => i.complete)", timeout=10_000
+    )
+    page.evaluate("window.scrollTo(0, 0)")
     page.evaluate(
         "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
         " ? MathJax.startup.promise : null"
@@ -347,35 +318,92 @@ def settle(page) -> None:
     )
 
 
-def test_every_page_is_accessible_and_fits_the_screen(site: Site) -> None:
-    """axe-core on every page, 390 and 1280 px wide, light and dark; no sideways
-    scrolling at 1280 px; a screenshot of every page at both widths."""
+PAGE_FACTS = """() => {
+  const h = document.querySelector('article h1') || document.querySelector('h1');
+  const heading = h.cloneNode(true);
+  heading.querySelectorAll('.headerlink').forEach(e => e.remove());
+  const text = (document.querySelector('article') || document.body).innerText;
+  return {
+    heading: heading.textContent.trim(),
+    brokenImages: Array.from(document.images)
+      .filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src),
+    math: document.querySelectorAll('.math').length,
+    typeset: document.querySelectorAll('.math mjx-container').length,
+    rawTex: text.includes('\\\\('),
+    links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+  };
+}"""
+
+
+def page_problems(page, path: str) -> tuple[list[str], set[str]]:
+    """Title, images and math of the page; the links it holds."""
+    facts = page.evaluate(PAGE_FACTS)
+    problems = []
+    title = page.title()
+    if title != expected_title(facts["heading"]):
+        problems.append(f"{path}: title {title!r} does not match heading {facts['heading']!r}")
+    if facts["brokenImages"]:
+        problems.append(f"{path}: images not loaded {facts['brokenImages']}")
+    if facts["math"] != facts["typeset"] or facts["rawTex"]:
+        problems.append(
+            f"{path}: {facts['math']} math elements, {facts['typeset']} typeset,"
+            f" raw TeX: {facts['rawTex']}"
+        )
+    return problems, set(facts["links"])
+
+
+def test_every_page_renders_cleanly_accessibly_and_fits_the_screen(site: Site) -> None:
+    """Every page, 390 and 1280 px wide, light and dark: no console errors or failed
+    requests, no critical or serious axe-core finding; at 1280 px (light) its
+    title, images, math and links, and nothing scrolls sideways; a screenshot of
+    every page at both widths."""
     axe = axe_script()
-    pages = [*toc_pages(), "search.html?q=stride", "404.html"]
+    toc = toc_pages()
+    pages = [*toc, "search.html?q=stride", "404.html"]
+    problems: list[str] = []
     findings: list[str] = []
     sideways: list[str] = []
+    links: set[str] = set()
+    desktop_context = None
     for scheme in ("light", "dark"):
         for viewport in (PHONE, DESKTOP):
             context = site.context(viewport, scheme)
             page = context.new_page()
+            errors, failed = watch(page)
             for path in pages:
-                page.goto(site.base + path, wait_until="load")
-                settle(page)
-                assert page.evaluate("document.documentElement.dataset.theme") == scheme
-                page.add_script_tag(content=axe)
                 where = f"{path} at {viewport['width']} px, {scheme}"
-                found = page.evaluate(AXE_RUN, scheme == "dark")
-                findings += [f"{where}: {f}" for f in found]
+                errors.clear()
+                failed.clear()
+                response = page.goto(site.base + path, wait_until="load")
+                settle(page)
+                if path == "404.html":
+                    assert response.status == 200  # asked for by name
+                assert page.evaluate("document.documentElement.dataset.theme") == scheme
                 if viewport is DESKTOP and scheme == "light":
+                    if path in toc:
+                        found, on_page = page_problems(page, path)
+                        problems += found
+                        links |= on_page
                     sideways += [f"{where}: {w}" for w in page.evaluate(SIDEWAYS, CODE_BLOCKS)]
                 if scheme == "light":
                     target = ARTIFACTS / screenshot_name(path.split("?")[0], viewport["width"])
                     target.parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(target))
                     assert target.stat().st_size > 5_000
-            context.close()
+                page.add_script_tag(content=axe)
+                findings += [f"{where}: {f}" for f in page.evaluate(AXE_RUN, scheme == "dark")]
+                problems += [f"{where}: console error {e}" for e in errors]
+                problems += [f"{where}: failed request {f}" for f in failed]
+            page.close()
+            if viewport is DESKTOP and scheme == "light":
+                desktop_context = context
+            else:
+                context.close()
+    assert not problems, "\n".join(problems)
     assert not findings, "axe-core findings:\n" + "\n".join(findings)
     assert not sideways, "scrolls sideways at 1280 px:\n" + "\n".join(sideways)
+    assert_internal_links_work(site, desktop_context, links)
+    desktop_context.close()
 
 
 def test_colour_mode_follows_the_system_until_the_reader_chooses(site: Site) -> None:
