@@ -11,9 +11,9 @@ Steps:
    only sees a chapter's own text, so when the code the chapters run changes
    (``src/convref``, ``src/booklib``) the cache is dropped and every chapter
    runs again: published outputs cannot drift from the code;
-   When the site's own extension or templates (``book/_ext``,
-   ``book/_templates``) change, every page is written again (chapters still
-   come from the cache);
+   When the site's own extension, templates or assets (``book/_ext``,
+   ``book/_templates``, ``book/assets``) change, every page is written again
+   (chapters still come from the cache);
 4. check that nothing in the built site or the bundles carries nbgrader's
    solution or hidden-test markers. (Source maps of the themes are left out
    of the site by ``book/_ext/course_site.py``.)
@@ -79,10 +79,11 @@ def prepare_sources(release_root: Path = RELEASE) -> list[Path]:
 
 CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK_LIB)
 CODE_STAMP_NAME = ".chapter-code.sha256"
-# The site's own Sphinx extension and templates: Sphinx does not notice when
-# they change (a template is only compared by date), so a change re-renders
+# The site's own Sphinx extension, templates and assets (CSS, script): Sphinx
+# does not notice when they change (a template is only compared by date, and a
+# build with no changed page copies no static file), so a change re-renders
 # every page, without running the chapters again.
-SITE_DIRS = (BOOK / "_ext", BOOK / "_templates")
+SITE_DIRS = (BOOK / "_ext", BOOK / "_templates", BOOK / "assets")
 SITE_STAMP_NAME = ".site-machinery.sha256"
 
 
@@ -92,7 +93,9 @@ def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS, pattern: str = "*.py") 
     digest = hashlib.sha256()
     for folder in dirs:
         for path in sorted(folder.rglob(pattern)):
-            if "__pycache__" in path.parts or not path.is_file():
+            if "__pycache__" in path.parts or MATHJAX_TARGET in path.parents:
+                continue  # (MathJax is a pinned copy, vendored by the build itself)
+            if not path.is_file():
                 continue
             digest.update(path.relative_to(folder.parent).as_posix().encode())
             digest.update(path.read_bytes())
