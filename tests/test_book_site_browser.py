@@ -380,10 +380,9 @@ def test_every_page_renders_cleanly_accessibly_and_fits_the_screen(site: Site) -
                     assert response.status == 200  # asked for by name
                 assert page.evaluate("document.documentElement.dataset.theme") == scheme
                 if viewport is DESKTOP and scheme == "light":
-                    if path in toc:
-                        found, on_page = page_problems(page, path)
-                        problems += found
-                        links |= on_page
+                    found, on_page = page_problems(page, path)
+                    problems += found
+                    links |= on_page
                     sideways += [f"{where}: {w}" for w in page.evaluate(SIDEWAYS, CODE_BLOCKS)]
                 if scheme == "light":
                     target = ARTIFACTS / screenshot_name(path.split("?")[0], viewport["width"])
