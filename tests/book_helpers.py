@@ -12,10 +12,52 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
+
+
+def _entries(entries: list[dict] | None):
+    for entry in entries or []:
+        if "file" in entry:
+            yield entry["file"], entry
+        for key in ("sections", "chapters", "parts"):
+            yield from _entries(entry.get(key))
+
+
+def toc_files() -> list[str]:
+    """Every page of ``_toc.yml`` (chapters, sections, parts) as written there, root first."""
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
+    return [toc["root"], *(f for f, _ in _entries(toc.get("chapters") or toc.get("parts")))]
+
+
+def toc_chapters() -> list[str]:
+    """The chapters of ``_toc.yml`` (not their sections), as written there."""
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
+    chapters = toc.get("chapters") or [c for p in toc.get("parts", []) for c in p["chapters"]]
+    return [c["file"] for c in chapters if "file" in c]
+
+
+def html_path(name: str) -> str:
+    """The built page of a ``_toc.yml`` entry."""
+    return f"{Path(name).with_suffix('').as_posix()}.html"
+
+
+def toc_sources() -> list[Path]:
+    """The source file of every page of ``_toc.yml``."""
+    found = []
+    for name in toc_files():
+        candidates = [BOOK / f"{name}{ext}" for ext in (".md", ".ipynb", ".rst")]
+        if Path(name).suffix:
+            candidates.insert(0, BOOK / name)
+        existing = [c for c in candidates if c.is_file()]
+        assert existing, f"_toc.yml lists {name}, which has no source file"
+        found.append(existing[0])
+    return found
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -15,8 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from book_helpers import BOOK, HTML, ROOT, built_site, first_build, run_build
-from test_book_site_sources import toc_sources
+from book_helpers import BOOK, HTML, ROOT, built_site, first_build, run_build, toc_sources
 
 from tools.paths import ASSIGNMENT_IDS, RELEASE
 from tools.solution_scan import all_secrets, scan_tree

@@ -26,12 +26,18 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin
 
 import pytest
-import yaml
-from book_helpers import BOOK, CHROMIUM_ARGS, ROOT, built_site, chromium_or_skip
+from book_helpers import (
+    CHROMIUM_ARGS,
+    ROOT,
+    built_site,
+    chromium_or_skip,
+    html_path,
+    toc_chapters,
+    toc_files,
+)
 
 from tools import axe_core
 from tools.serve import serving
@@ -46,31 +52,14 @@ DESKTOP = {"width": 1280, "height": 900}
 CODE_BLOCKS = "pre, div.cell_output > .output, div.highlight"
 
 
-def toc_files(entries: list[dict] | None) -> Iterator[str]:
-    """Every ``file`` of a ``_toc.yml`` subtree (chapters, sections, parts), in order."""
-    for entry in entries or []:
-        if "file" in entry:
-            yield entry["file"]
-        for key in ("sections", "chapters", "parts"):
-            yield from toc_files(entry.get(key))
-
-
-def html_path(file: str) -> str:
-    return f"{Path(file).with_suffix('').as_posix()}.html"
-
-
 def toc_pages() -> list[str]:
     """Every page of ``_toc.yml`` as a built HTML path, the root page first."""
-    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
-    files = [toc["root"], *toc_files(toc.get("chapters")), *toc_files(toc.get("parts"))]
-    return [html_path(f) for f in files]
+    return [html_path(f) for f in toc_files()]
 
 
 def toc_top_pages() -> list[str]:
     """The chapters of ``_toc.yml`` (not their sections), as built HTML paths."""
-    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
-    chapters = toc.get("chapters") or [c for p in toc.get("parts", []) for c in p["chapters"]]
-    return [html_path(c["file"]) for c in chapters if "file" in c]
+    return [html_path(f) for f in toc_chapters()]
 
 
 def axe_script() -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from book_helpers import BOOK
+from book_helpers import BOOK, toc_sources
 
 from tools.paths import ASSIGNMENT_IDS
 
@@ -57,27 +57,6 @@ def split_options(body: str) -> tuple[dict, str]:
         key, _, value = lines.pop(0)[1:].partition(":")
         options[key.strip()] = yaml.safe_load(value.strip())
     return options, "".join(lines)
-
-
-def toc_sources() -> list[Path]:
-    """The source file of every page of ``_toc.yml``."""
-    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
-
-    def files(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                yield entry["file"]
-            for key in ("sections", "chapters", "parts"):
-                yield from files(entry.get(key))
-
-    found = []
-    for name in [toc["root"], *files(toc.get("chapters")), *files(toc.get("parts"))]:
-        candidates = [BOOK / f"{name}{ext}" for ext in (".md", ".ipynb", ".rst")]
-        candidates = [BOOK / name, *candidates] if Path(name).suffix else candidates
-        existing = [c for c in candidates if c.is_file()]
-        assert existing, f"_toc.yml lists {name}, which has no source file"
-        found.append(existing[0])
-    return found
 
 
 def code_cells() -> list[Cell]:
