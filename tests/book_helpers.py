@@ -12,25 +12,52 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
-# Every page of the table of contents and the title it must carry.
-CHAPTER_TITLES = {
-    "intro.html": "Convolutional networks",
-    "01_overview.html": "Architecture overview",
-    "02_conv_layer.html": "The convolutional layer",
-    "03_pooling.html": "Pooling",
-    "04_norm_fc.html": "Normalization and fully connected layers",
-    "05_fc_to_conv.html": "Converting FC layers to CONV layers",
-    "06_architectures.html": "ConvNet architectures",
-    "07_computation.html": "Computational considerations",
-    "08_convnet_at_work.html": "A ConvNet at work",
-    "assignments/index.html": "Assignments",
-    "references.html": "References",
-    "glossary.html": "Glossary",
-}
+
+
+def _entries(entries: list[dict] | None):
+    for entry in entries or []:
+        if "file" in entry:
+            yield entry["file"], entry
+        for key in ("sections", "chapters", "parts"):
+            yield from _entries(entry.get(key))
+
+
+def toc_files() -> list[str]:
+    """Every page of ``_toc.yml`` (chapters, sections, parts) as written there, root first."""
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
+    return [toc["root"], *(f for f, _ in _entries(toc.get("chapters") or toc.get("parts")))]
+
+
+def toc_chapters() -> list[str]:
+    """The chapters of ``_toc.yml`` (not their sections), as written there."""
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
+    chapters = toc.get("chapters") or [c for p in toc.get("parts", []) for c in p["chapters"]]
+    return [c["file"] for c in chapters if "file" in c]
+
+
+def html_path(name: str) -> str:
+    """The built page of a ``_toc.yml`` entry."""
+    return f"{Path(name).with_suffix('').as_posix()}.html"
+
+
+def toc_sources() -> list[Path]:
+    """The source file of every page of ``_toc.yml``."""
+    found = []
+    for name in toc_files():
+        candidates = [BOOK / f"{name}{ext}" for ext in (".md", ".ipynb", ".rst")]
+        if Path(name).suffix:
+            candidates.insert(0, BOOK / name)
+        existing = [c for c in candidates if c.is_file()]
+        assert existing, f"_toc.yml lists {name}, which has no source file"
+        found.append(existing[0])
+    return found
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

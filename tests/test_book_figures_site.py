@@ -9,12 +9,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from book_helpers import CHAPTER_TITLES, built_site
+from book_helpers import built_site, html_path, toc_chapters
 
 pytestmark = pytest.mark.slow
 
 MIN_FIGURES = 30
-CHAPTERS = [p for p in CHAPTER_TITLES if re.match(r"\d\d_", p)]
+CHAPTERS = [html_path(f) for f in toc_chapters() if re.match(r"\d\d_", f)]
 
 
 class Figures(HTMLParser):

@@ -1,7 +1,9 @@
 """The built site (``make site``): it builds with warnings as errors, rebuilds
 warm in under 20 s, shows the notes' numbers as computed by the chapters,
 serves MathJax itself, offers each released assignment as a clean zip, holds
-no solution code or hidden tests anywhere, and publishes to a gh-pages branch."""
+no solution code or hidden tests anywhere, and publishes to a gh-pages branch.
+Every page has its title, a description for link previews and real alt texts;
+the site has a 404 page, no empty index and no source maps."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from book_helpers import CHAPTER_TITLES, HTML, ROOT, built_site, first_build, run_build
+from book_helpers import BOOK, HTML, ROOT, built_site, first_build, run_build, toc_sources
 
 from tools.paths import ASSIGNMENT_IDS, RELEASE
 from tools.solution_scan import all_secrets, scan_tree
@@ -110,12 +112,83 @@ def test_vgg_table_is_rendered_as_a_table() -> None:
     assert vgg[0].count("<tr") == 1 + 1 + 21 + 1  # header, input, 21 layers, total
 
 
+SITE_TITLE = "Convolutional networks"
+
+
+def toc_pages() -> dict[str, str]:
+    """Every page of ``_toc.yml`` (built path) and the title of its source."""
+    pages = {}
+    for source in toc_sources():
+        text = source.read_text(encoding="utf-8")
+        title = re.search(r"^# (.+)$", re.sub(r"```.*?```", "", text, flags=re.S), re.M)
+        # MyST inline code in a title is plain text in the HTML <title>
+        pages[source.relative_to(BOOK).with_suffix(".html").as_posix()] = title.group(1).replace("`", "")
+    return pages
+
+
 def test_every_page_is_a_toc_entry_with_its_title() -> None:
-    for page, title in CHAPTER_TITLES.items():
+    for page, title in toc_pages().items():
         head = (built_site() / page).read_text(encoding="utf-8")
-        assert re.search(rf"<title>{re.escape(html.escape(title, quote=False))} &#8212;", head), (
-            page
-        )
+        expected = title if title == SITE_TITLE else f"{title} \u2014 {SITE_TITLE}"
+        found = html.unescape(re.search(r"<title>(.*?)</title>", head).group(1))
+        assert found == expected, page
+
+
+def meta(page: str) -> dict[str, str]:
+    head = (built_site() / page).read_text(encoding="utf-8").split("</head>")[0]
+    return {
+        html.unescape(m[0] or m[1]): html.unescape(m[2])
+        for m in re.findall(r'<meta (?:name="([^"]+)"|property="([^"]+)") content="([^"]*)"', head)
+    }
+
+
+def test_every_page_has_a_description_for_link_previews() -> None:
+    for page, title in toc_pages().items():
+        tags = meta(page)
+        description = tags.get("description", "")
+        assert len(description.split()) >= 10, (page, description)
+        assert tags.get("og:description") == description, page
+        assert tags.get("og:title") == title, page
+        assert "\\" not in description and "$" not in description, (page, description)
+        remote = [v for k, v in tags.items() if k.startswith("og:image")]
+        assert not remote, f"{page}: link previews must not point to images: {remote}"
+
+
+def test_every_image_has_a_real_alt_text() -> None:
+    problems = []
+    for page in toc_pages():
+        raw = (built_site() / page).read_text(encoding="utf-8")
+        article = raw[raw.find("<article"):raw.find("</article>")]
+        for tag in re.findall(r"<img\b[^>]*>", article):
+            alt = html.unescape((re.search(r'\balt="([^"]*)"', tag) or [None, ""])[1])
+            if len(alt.split()) < 4 or re.search(r"\.(png|svg|jpe?g)\b", alt):
+                problems.append(f"{page}: {tag[:120]}")
+    assert not problems, "images without a real alt text:\n" + "\n".join(problems)
+
+
+def test_the_site_has_a_404_page_and_no_empty_index() -> None:
+    site = built_site()
+    page = (site / "404.html").read_text(encoding="utf-8")
+    assert "Page not found" in page and 'href="intro.html"' in page
+    assert not (site / "genindex.html").exists()
+    for path in site.rglob("*.html"):
+        assert "genindex.html" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_site_ships_no_source_maps() -> None:
+    site = built_site()
+    maps = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.map"))
+    assert not maps, maps
+    for path in [*site.rglob("*.js"), *site.rglob("*.css")]:
+        assert b"sourceMappingURL=" not in path.read_bytes(), path
+
+
+def test_dark_mode_follows_the_system_by_default() -> None:
+    """The theme starts in "auto" (the system's setting) unless the reader's choice is stored;
+    the browser test checks what a reader sees."""
+    page = (built_site() / "intro.html").read_text(encoding="utf-8")
+    assert '<body data-default-mode="auto">' in page
+    assert 'localStorage.getItem("mode") || "auto"' in page
 
 
 def test_mathjax_is_served_by_the_site() -> None:

@@ -258,3 +258,117 @@ def test_cached_outputs_are_dropped_when_the_code_changes(tmp_path: Path) -> Non
     assert cache.exists(), "outputs made with the same code are kept"
     assert drop_stale_outputs("v2", tmp_path) is True
     assert not cache.exists()
+
+
+# --- the site's own Sphinx extension (book/_ext/course_site.py) -----------------------
+
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import course_site  # noqa: E402
+
+
+def test_sidebar_expanders_get_a_name_from_their_chapter() -> None:
+    toc = (
+        '<ul><li class="toctree-l1 has-children"><a href="a/index.html">Assign<code>ments</code>'
+        '</a><details><summary><span class="toctree-toggle" role="presentation">'
+        '<i class="fa-solid fa-chevron-down"></i></span></summary><ul><li>x</li></ul>'
+        "</details></li></ul>"
+    )
+    named = course_site.name_sidebar_expanders(toc)
+    assert '<summary aria-label="Sections of Assign ments">' in named
+    assert course_site.name_sidebar_expanders(named) == named  # already named: left alone
+    assert course_site.name_sidebar_expanders("<ul></ul>") == "<ul></ul>"
+
+
+def test_source_maps_and_their_comments_are_dropped(tmp_path: Path) -> None:
+    static = tmp_path / "_static"
+    (static / "scripts").mkdir(parents=True)
+    (static / "scripts" / "theme.js.map").write_text("{}")
+    (static / "scripts" / "theme.js").write_text("var a = 1;\n//# sourceMappingURL=theme.js.map\n")
+    (static / "theme.css").write_text("a{}\n/*# sourceMappingURL=theme.css.map */\n")
+    (static / "plain.js").write_text("var b = 2; // mentions nothing\n")
+    removed = course_site.drop_source_maps(static)
+    assert [p.name for p in removed] == ["theme.js.map"]
+    assert (static / "scripts" / "theme.js").read_text() == "var a = 1;\n"
+    assert (static / "theme.css").read_text() == "a{}\n"
+    assert (static / "plain.js").read_text() == "var b = 2; // mentions nothing\n"
+
+
+def test_page_description_is_the_first_prose_paragraph_with_its_lines_joined() -> None:
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    doc = new_document("page")
+    doc += nodes.title(text="Convolutional networks")
+    with_math = nodes.paragraph()
+    with_math += [nodes.Text("a volume of size "), nodes.math(text="W \\times H")]
+    doc += with_math
+    prose = nodes.paragraph()
+    prose += [nodes.Text("a course on convolutional networks"), nodes.Text("\n"),
+              nodes.Text("(ConvNets): the networks that made vision work")]
+    doc += prose
+    text = course_site.first_paragraph(doc, 200)
+    assert text == "a course on convolutional networks (ConvNets): the networks that made vision work"
+    assert course_site.first_paragraph(doc, 40) == "a course on convolutional networks ..."
+
+
+# --- axe-core for the browser test (tools/axe_core.py) --------------------------------
+
+
+def fake_axe_tarball() -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in [("package/axe.min.js", b"window.axe = {};"), ("package/LICENSE", b"MPL")]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_axe_core_is_unpacked_only_when_its_integrity_matches(tmp_path: Path) -> None:
+    from tools import axe_core
+
+    tarball = fake_axe_tarball()
+    with pytest.raises(axe_core.AxeUnavailable, match="integrity"):
+        axe_core.unpack(tarball, tmp_path / "bad")
+    assert not (tmp_path / "bad" / "axe.min.js").exists()
+    script = axe_core.unpack(tarball, tmp_path / "ok", axe_core.integrity_of(tarball))
+    assert script.read_bytes() == b"window.axe = {};"
+    assert (tmp_path / "ok" / "LICENSE").read_bytes() == b"MPL"
+    # a cached copy is used as it is: no npm, no network
+    assert axe_core.fetch(tmp_path / "ok", integrity="sha512-unused") == script
+
+
+# --- the local server (tools/serve.py) ------------------------------------------------
+
+
+def test_the_local_server_answers_a_missing_page_with_the_404_page(tmp_path: Path) -> None:
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+
+    from tools.serve import serving
+
+    (tmp_path / "index.html").write_text("home")
+    (tmp_path / "404.html").write_text("<h1>Page not found</h1>")
+    with serving(tmp_path) as base:
+        assert urlopen(base + "index.html").read() == b"home"
+        with pytest.raises(HTTPError) as missing:
+            urlopen(base + "no-such-page.html")
+        assert missing.value.code == 404
+        assert missing.value.read() == b"<h1>Page not found</h1>"
+
+
+def test_site_machinery_fingerprint_sees_templates(tmp_path: Path) -> None:
+    from tools.build_site import site_machinery_changed
+
+    templates = tmp_path / "_templates"
+    (templates / "sections").mkdir(parents=True)
+    (templates / "layout.html").write_text("{% extends '!layout.html' %}")
+    before = code_fingerprint((templates,), suffixes=None)
+    assert site_machinery_changed(before, tmp_path)
+    record_fingerprint(before, tmp_path, name=".site-machinery.sha256")
+    assert not site_machinery_changed(before, tmp_path)
+    (templates / "sections" / "header.html").write_text("")
+    assert code_fingerprint((templates,), suffixes=None) != before

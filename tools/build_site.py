@@ -11,8 +11,12 @@ Steps:
    only sees a chapter's own text, so when the code the chapters run changes
    (``src/convref``, ``src/booklib``) the cache is dropped and every chapter
    runs again: published outputs cannot drift from the code;
+   When the site's own extension, templates or assets (``book/_ext``,
+   ``book/_templates``, ``book/assets``) change, every page is written again
+   (chapters still come from the cache);
 4. check that nothing in the built site or the bundles carries nbgrader's
-   solution or hidden-test markers.
+   solution or hidden-test markers. (Source maps of the themes are left out
+   of the site by ``book/_ext/course_site.py``.)
 
 Builds take a lock on ``book/_build`` so two at once (two test runs, say)
 wait for each other instead of writing the same files.
@@ -75,17 +79,33 @@ def prepare_sources(release_root: Path = RELEASE) -> list[Path]:
 
 CODE_DIRS = (REFERENCE, STUDENT_KIT, BOOK_LIB)
 CODE_STAMP_NAME = ".chapter-code.sha256"
+# The site's own Sphinx extension, templates and assets (CSS, script): Sphinx
+# does not notice when they change (a template is only compared by date, and a
+# build with no changed page copies no static file), so a change re-renders
+# every page, without running the chapters again.
+SITE_DIRS = (BOOK / "_ext", BOOK / "_templates", BOOK / "assets")
+SITE_STAMP_NAME = ".site-machinery.sha256"
 
 
 # Widgets inline their JS, CSS and HTML; chapter 8 reads the committed weights.
-CODE_SUFFIXES = {".py", ".js", ".css", ".html", ".npz"}
+CODE_SUFFIXES = frozenset({".py", ".js", ".css", ".html", ".npz"})
 
 
-def code_fingerprint(dirs: tuple[Path, ...] = CODE_DIRS) -> str:
-    """A hash of every file the chapters import or inline (convref, convkit, booklib)."""
+def code_fingerprint(
+    dirs: tuple[Path, ...] = CODE_DIRS, suffixes: frozenset[str] | None = CODE_SUFFIXES
+) -> str:
+    """A hash of every file with one of ``suffixes`` (``None``: every file) under
+    ``dirs``; by default every file the chapters import or inline (convref,
+    convkit, booklib)."""
     digest = hashlib.sha256()
     for folder in dirs:
-        for path in sorted(p for p in folder.rglob("*") if p.suffix in CODE_SUFFIXES):
+        for path in sorted(folder.rglob("*")):
+            if suffixes is not None and path.suffix not in suffixes:
+                continue
+            if "__pycache__" in path.parts or MATHJAX_TARGET in path.parents:
+                continue  # (MathJax is a pinned copy, vendored by the build itself)
+            if not path.is_file():
+                continue
             digest.update(path.relative_to(folder.parent).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -105,9 +125,16 @@ def drop_stale_outputs(fingerprint: str, build_dir: Path = BUILD) -> bool:
     return True
 
 
-def record_fingerprint(fingerprint: str, build_dir: Path = BUILD) -> None:
+def record_fingerprint(fingerprint: str, build_dir: Path = BUILD,
+                       name: str = CODE_STAMP_NAME) -> None:
     build_dir.mkdir(parents=True, exist_ok=True)
-    (build_dir / CODE_STAMP_NAME).write_text(fingerprint)
+    (build_dir / name).write_text(fingerprint)
+
+
+def site_machinery_changed(fingerprint: str, build_dir: Path = BUILD) -> bool:
+    """Whether the site's extension or templates differ from the last successful build's."""
+    stamp = build_dir / SITE_STAMP_NAME
+    return not (stamp.is_file() and stamp.read_text() == fingerprint)
 
 
 def jupyter_book_command(book: Path = BOOK, rebuild_all: bool = False) -> list[str]:
@@ -150,9 +177,12 @@ def build(release_root: Path = RELEASE) -> Path:
         code_changed = drop_stale_outputs(fingerprint)
         if code_changed:
             print("The chapters' code changed (or first build): every chapter runs again.")
-        run_jupyter_book(rebuild_all=code_changed)
+        site = code_fingerprint(SITE_DIRS, suffixes=None)
+        site_changed = site_machinery_changed(site)
+        run_jupyter_book(rebuild_all=code_changed or site_changed)
         check_no_markers()
         record_fingerprint(fingerprint)
+        record_fingerprint(site, name=SITE_STAMP_NAME)
     return HTML / "index.html"
 
 
