@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from convkit.backend import get_array_module
 from convref._checks import check_cache, check_dout
 from convref._workspace import padded, scratch
+from convref.backend import get_array_module
 from convref.conv_params import ConvGeometry, conv_geometry, conv_inputs
 from convref.im2col import add_cols, fill_cols
 

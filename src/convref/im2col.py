@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from convkit.backend import get_array_module
 from convref._checks import as_float_array, require_int, require_ndim
+from convref.backend import get_array_module
 from convref.sizes import conv_output_size
 from convref.windows import tap_slices
 
