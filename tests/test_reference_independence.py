@@ -55,3 +55,11 @@ def test_no_reference_source_mentions_a_kit_import():
     offenders = [p.name for p in sorted(folder.glob("*.py")) if pattern.search(p.read_text())]
     assert offenders == []
 
+
+
+def test_the_kit_no_longer_carries_a_backend():
+    import convkit
+
+    kit = [m.name for m in pkgutil.iter_modules(convkit.__path__)]
+    assert "backend" not in kit
+    assert not hasattr(convkit, "get_backend")
