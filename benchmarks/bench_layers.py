@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 import convref
-from benchmarks.timing import best_time
+from benchmarks.timing import best_time, interleaved_best
 from convref.backend import backend_name, get_backend, synchronize
 from convref.conv_fast import column_plan
 from convref.conv_params import conv_geometry
@@ -91,17 +91,6 @@ def _data(case: ConvCase, dtype: type, xp: ModuleType) -> tuple[Any, Any, Any, d
     return xp.asarray(x), xp.asarray(w), xp.asarray(b), {"stride": case.stride, "pad": case.pad}
 
 
-def _timer(xp: ModuleType, repeat: int) -> Callable[[Callable[[], object]], float]:
-    def timed(fn: Callable[[], object]) -> float:
-        def call() -> None:
-            fn()
-            synchronize(xp)
-
-        return best_time(call, repeat)
-
-    return timed
-
-
 def gemm_calls(case: ConvCase, dtype: type, xp: ModuleType) -> tuple[Callable, Callable]:
     """The forward's and the backward's matrix multiplies alone, as the layer calls them.
 
@@ -140,35 +129,53 @@ def gemm_calls(case: ConvCase, dtype: type, xp: ModuleType) -> tuple[Callable, C
 
 
 def time_conv(case: ConvCase, dtype: type, xp: ModuleType, repeat: int) -> dict[str, tuple]:
-    """Seconds for (ours, GEMMs alone, PyTorch or None), forward and backward."""
-    timed = _timer(xp, repeat)
+    """Seconds for (ours, GEMMs alone, PyTorch or None), forward and backward.
+
+    All six are timed in turns (:func:`interleaved_best`), so the ratios compare
+    calls made within the same moments of the machine's load.
+    """
     x, w, b, p = _data(case, dtype, xp)
     out, cache = convref.conv_forward_im2col(x, w, b, p)
     dout = xp.ones_like(out)
     fwd_gemm, bwd_gemm = gemm_calls(case, dtype, xp)
-    ours_f = timed(lambda: convref.conv_forward_im2col(x, w, b, p))
-    ours_b = timed(lambda: convref.conv_backward_im2col(dout, cache))
-    gemm_f, gemm_b = timed(fwd_gemm), timed(bwd_gemm)
-    theirs = time_torch(case, dtype, repeat) if xp is np else None
+
+    def synced(fn: Callable[[], object]) -> Callable[[], None]:
+        def call() -> None:
+            fn()
+            synchronize(xp)
+
+        return call
+
+    fns = {
+        "ours forward": synced(lambda: convref.conv_forward_im2col(x, w, b, p)),
+        "ours backward": synced(lambda: convref.conv_backward_im2col(dout, cache)),
+        "gemm forward": synced(fwd_gemm),
+        "gemm backward": synced(bwd_gemm),
+    }
+    if torch is not None and xp is np:
+        fns.update(torch_calls(case, dtype))
+    t = interleaved_best(fns, repeat)
     return {
-        "forward": (ours_f, gemm_f, theirs and theirs[0]),
-        "backward": (ours_b, gemm_b, theirs and theirs[1]),
+        label: (t[f"ours {label}"], t[f"gemm {label}"], t.get(f"torch {label}"))
+        for label in ("forward", "backward")
     }
 
 
-def time_torch(case: ConvCase, dtype: type, repeat: int) -> tuple[float, float] | None:
-    if torch is None:
-        return None
+def torch_calls(case: ConvCase, dtype: type) -> dict[str, Callable[[], object]]:
+    """PyTorch's forward (without autograd) and backward on the same data."""
     x, w, b, p = (torch.from_numpy(a).requires_grad_() if isinstance(a, np.ndarray) else a
                   for a in _data(case, dtype, np))
-    with torch.no_grad():
-        fwd = best_time(lambda: tnf.conv2d(x, w, b, stride=p["stride"], padding=p["pad"]), repeat)
     out = tnf.conv2d(x, w, b, stride=p["stride"], padding=p["pad"])
     dout = torch.ones_like(out)
-    bwd = best_time(
-        lambda: torch.autograd.grad(out, (x, w, b), dout, retain_graph=True), repeat
-    )
-    return fwd, bwd
+
+    def forward() -> None:
+        with torch.no_grad():
+            tnf.conv2d(x, w, b, stride=p["stride"], padding=p["pad"])
+
+    def backward() -> None:
+        torch.autograd.grad(out, (x, w, b), dout, retain_graph=True)
+
+    return {"torch forward": forward, "torch backward": backward}
 
 
 def time_pool(dtype: type, xp: ModuleType, repeat: int) -> tuple[float, float | None]:
@@ -177,8 +184,9 @@ def time_pool(dtype: type, xp: ModuleType, repeat: int) -> tuple[float, float | 
     def ours() -> None:
         out, cache = convref.max_pool_forward_fast(x, POOL_PARAM)
         convref.max_pool_backward_fast(xp.ones_like(out), cache)
+        synchronize(xp)
 
-    theirs = None
+    fns: dict[str, Callable[[], object]] = {"ours": ours}
     if torch is not None and xp is np:
         tx = torch.from_numpy(x).requires_grad_()
 
@@ -186,8 +194,9 @@ def time_pool(dtype: type, xp: ModuleType, repeat: int) -> tuple[float, float | 
             out = tnf.max_pool2d(tx, 2, 2)
             torch.autograd.grad(out, tx, torch.ones_like(out))
 
-        theirs = best_time(pytorch, repeat)
-    return _timer(xp, repeat)(ours), theirs
+        fns["torch"] = pytorch
+    t = interleaved_best(fns, repeat)
+    return t["ours"], t.get("torch")
 
 
 def naive_speedups(repeat: int) -> list[tuple[str, float, float]]:
@@ -275,9 +284,9 @@ def main(argv: list[str] | None = None) -> None:
         print()
 
     cases = QUICK_CASES if args.quick else CASES
-    print("Conv (im2col) vs torch.nn.functional.conv2d; times are the best of --repeat calls")
-    print("in the median round. GEMMs = the layer's own matrix multiplies alone, same shapes,")
-    print("on precomputed columns. Ratios: median over rounds (min-max).")
+    print("Conv (im2col) vs torch.nn.functional.conv2d, timed in turns; times: best of --repeat")
+    print("calls, median over rounds. GEMMs = the layer's own matrix multiplies alone,")
+    print("same shapes, on precomputed columns. Ratios: median over rounds (min-max).")
     header = (f"{'layer':<46}{'dtype':<8}{'pass':<9}{'ours':>9}{'GFLOP/s':>8}{'GEMMs':>9}"
               f"{'PyTorch':>9}  {'ours/GEMMs':<21}{'ours/PyTorch':<21}target")
     print(header)
