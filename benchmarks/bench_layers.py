@@ -107,18 +107,20 @@ def gemm_calls(case: ConvCase, dtype: type, xp: ModuleType) -> tuple[Callable, C
     def operands(backward: bool) -> tuple[list[int], Any, Any, Any]:
         plan = column_plan(g, np.dtype(dtype).itemsize, backward)
         nb, L = plan.images, plan.length(g)
+        rows = K if backward else K + 1  # the forward's columns carry a row of ones
         chunks = [min(nb, g.N - n0) for n0 in range(0, g.N, nb)]
-        cols = xp.asarray(rng.standard_normal((nb, K, L)).astype(dtype))
+        cols = xp.asarray(rng.standard_normal((nb, rows, L)).astype(dtype))
         d = xp.asarray(rng.standard_normal((nb, g.F, L)).astype(dtype))
         dcols = xp.empty((nb, K, L), dtype=dtype)
         return chunks, cols, d, dcols
 
     f_chunks, f_cols, f_out, _ = operands(backward=False)
     b_chunks, b_cols, b_d, b_dcols = operands(backward=True)
+    w_bias = xp.concatenate([w_row, b.reshape(g.F, 1)], axis=1)
 
     def forward() -> None:
         for m in f_chunks:
-            xp.matmul(w_row, f_cols[:m], out=f_out[:m])
+            xp.matmul(w_bias, f_cols[:m], out=f_out[:m])
 
     def backward() -> None:
         for m in b_chunks:

@@ -13,6 +13,9 @@ pays (see the README's Performance section):
   in NCHW order, so the output needs no transpose.
 - **Columns copied in one go.** :func:`convref.windows.window_view` shows every
   receptive field as one strided view; a single copy fills the columns.
+- **The bias inside the GEMM.** The forward's columns carry one more row of
+  ones and the weights one more column, ``b``: the multiply adds the bias, so
+  no second pass over the output is needed.
 - **Long runs in the backward pass.** Its scatter adds each tap's block of
   ``dcols`` onto the same strided view of the padded gradient (``HH*WW``
   whole-array additions). With stride 1 and a little padding, a column row
@@ -101,17 +104,18 @@ def conv_forward_im2col(
     g = conv_geometry(x, w, b, conv_param)
     plan = column_plan(g, x.dtype.itemsize)
     nb, L, K = plan.images, plan.length(g), g.C * g.HH * g.WW
-    w_row = w.reshape(g.F, K)
+    # One more row of ones under each image's columns, and the bias as one more
+    # column of the weights: the GEMM adds the bias, saving a pass over `out`.
+    w_bias = xp.concatenate([w.reshape(g.F, K), b.reshape(g.F, 1)], axis=1)
     out = xp.empty(g.out_shape, dtype=x.dtype)
-    bias = b.reshape(1, g.F, 1, 1)
-    buf = scratch(xp, "cols", (nb, g.C, g.HH, g.WW, g.H_out, g.W_out), x.dtype)
+    buf = scratch(xp, "cols", (nb, K + 1, L), x.dtype)
+    buf[:, K] = 1
     for n0 in range(0, g.N, nb):
         n1 = min(n0 + nb, g.N)
         m = n1 - n0
-        cols = _columns(xp, x[n0:n1], g, plan, buf[:m]).reshape(m, K, L)
-        chunk = out[n0:n1]
-        xp.matmul(w_row, cols, out=chunk.reshape(m, g.F, L))
-        chunk += bias
+        fields = buf[:m, :K].reshape(m, g.C, g.HH, g.WW, g.H_out, g.W_out)  # a view
+        _columns(xp, x[n0:n1], g, plan, fields)
+        xp.matmul(w_bias, buf[:m], out=out[n0:n1].reshape(m, g.F, L))
     return out, (x, w, b, conv_param)
 
 
