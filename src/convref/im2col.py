@@ -6,9 +6,11 @@ exactly like ``w.reshape(F, -1)``, and its columns ``(n, y, x)`` in C order, so
 that ``w.reshape(F, -1) @ cols`` reshaped to ``(F, N, H_out, W_out)`` and
 transposed to NCHW is the convolution.
 
-The layers themselves use the per-image form :func:`fill_cols` (shape
-``(N, C, HH, WW, H_out, W_out)``), which lets the output come out of the
-matrix multiply already in NCHW order.
+Both are built on the per-image form :func:`fill_cols` / :func:`add_cols`
+(shape ``(N, C, HH, WW, H_out, W_out)``), one tap at a time. The conv layer's
+fast path (:mod:`convref.conv_fast`) builds the same per-image columns in one
+strided copy instead (:func:`convref.windows.window_view`), so that the output
+comes out of the matrix multiply already in NCHW order.
 """
 
 from __future__ import annotations
