@@ -24,3 +24,25 @@ def best_time(fn: Callable[[], object], repeat: int = 5, budget_s: float = 10.0)
         best = min(best, elapsed)
         spent += elapsed
     return best
+
+
+def interleaved_best(
+    fns: dict[str, Callable[[], object]], repeat: int = 5, budget_s: float = 20.0
+) -> dict[str, float]:
+    """Best-of-``repeat`` seconds for each function, timed in turns.
+
+    One call of each function per turn, so a burst of load from other programs
+    hits all of them alike: their ratios stay meaningful on a busy machine.
+    """
+    for fn in fns.values():  # warm-up
+        fn()
+    best = dict.fromkeys(fns, float("inf"))
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+        if time.perf_counter() - start > budget_s:
+            break
+    return best

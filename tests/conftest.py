@@ -25,9 +25,9 @@ def repo_root() -> Path:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip tests marked ``gpu`` unless CuPy sees a CUDA device."""
-    from convkit.backend import _import_cupy
+    from convref.backend import gpu_available
 
-    if os.environ.get("CONVREF_SKIP_GPU") or _import_cupy() is None:
+    if os.environ.get("CONVREF_SKIP_GPU") or not gpu_available():
         skip = pytest.mark.skip(reason="needs CuPy and a CUDA device")
         for item in items:
             if "gpu" in item.keywords:

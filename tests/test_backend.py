@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import convref
-from convkit import backend
-from convkit.backend import asnumpy, get_array_module, get_backend
+from convref import backend
+from convref.backend import asnumpy, get_array_module, get_backend
 
 
 @pytest.fixture
@@ -105,3 +105,24 @@ def test_numpy_inputs_stay_numpy_even_with_cupy_present(cupy):
     out, _ = convref.conv_forward_im2col(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), np.zeros(1),
                                          {"stride": 1, "pad": 0})
     assert type(out) is np.ndarray
+
+
+def test_gpu_available_follows_the_module_in_use(cupy):
+    assert backend.gpu_available()
+    backend.set_cupy_module(None)
+    assert not backend.gpu_available()
+
+
+def test_synchronize_waits_on_cupy_and_is_a_no_op_for_numpy():
+    calls = []
+
+    class Stream:
+        def synchronize(self):
+            calls.append("sync")
+
+    fake = fake_cupy.make()
+    fake.cuda = type("cuda", (), {"get_current_stream": staticmethod(Stream)})
+    backend.synchronize(np)
+    backend.synchronize(fake)
+    assert calls == ["sync"]
+    assert backend.backend_name(np) == "numpy" and backend.backend_name(fake) == "cupy"

@@ -10,9 +10,12 @@ from convkit import eval_numerical_gradient_array, rel_error
 from convref import (
     conv_backward_im2col,
     conv_backward_naive,
+    conv_fast,
     conv_forward_im2col,
     conv_forward_naive,
 )
+from convref.conv_fast import column_plan
+from convref.conv_params import conv_geometry
 
 PATHS = [
     pytest.param(conv_forward_naive, conv_backward_naive, id="naive"),
@@ -175,3 +178,63 @@ def test_reused_padding_with_the_same_padded_size_but_another_pad():
     out, _ = conv_forward_im2col(second, w, np.zeros(1), {"stride": 1, "pad": 2})
     expected, _ = conv_forward_naive(second, w, np.zeros(1), {"stride": 1, "pad": 2})
     np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "param",
+    [{"stride": 1, "pad": 0}, {"stride": 2, "pad": 0}, {"stride": 1, "pad": 1, "dilation": 2}],
+)
+def test_non_contiguous_inputs_give_the_same_answers(param):
+    # With pad 0 and stride > 1 the fast path reads x through a strided view of
+    # the caller's array, so that array's own strides must be honoured.
+    rng = np.random.default_rng(7)
+    x = np.asfortranarray(rng.standard_normal((3, 2, 9, 11)))[:, :, :, ::-1]
+    w = rng.standard_normal((4, 2, 3, 3))[:, :, ::-1]
+    b = rng.standard_normal(4)
+    out, cache = conv_forward_im2col(x, w, b, param)
+    expected, naive_cache = conv_forward_naive(np.ascontiguousarray(x), np.ascontiguousarray(w), b, param)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    dout = np.asfortranarray(rng.standard_normal(out.shape))
+    for g1, g2 in zip(conv_backward_im2col(dout, cache), conv_backward_naive(dout, naive_cache), strict=True):
+        np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-12)
+
+
+def test_wrapped_positions_of_stride_one_leave_no_trace(monkeypatch):
+    # The backward pass with stride 1 computes Wp - W_out extra positions per
+    # row that wrap into the next row (and, on the last row, into a spare zero
+    # row). Huge values in the last column and last row would show up in any
+    # gradient that picked them up by mistake.
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 3, 7, 8))
+    monkeypatch.setattr(conv_fast, "WRAP_MAX_WASTE", 10.0)  # wrap even at 5 of 8
+    x[:, :, -1, :] = 1e6
+    x[:, :, :, -1] = -1e6
+    w, b = rng.standard_normal((2, 3, 3, 4)), rng.standard_normal(2)
+    for param in ({"stride": 1, "pad": 0}, {"stride": 1, "pad": 2}, {"stride": 2, "pad": 0}):
+        out, cache = conv_forward_im2col(x, w, b, param)
+        assert column_plan(conv_geometry(x, w, b, param), 8, backward=True).row == (
+            8 + 2 * param["pad"] if param["stride"] == 1 else out.shape[3]
+        )
+        expected, naive_cache = conv_forward_naive(x, w, b, param)
+        np.testing.assert_allclose(out, expected, rtol=1e-12)
+        dout = rng.standard_normal(out.shape)
+        for g1, g2 in zip(conv_backward_im2col(dout, cache), conv_backward_naive(dout, naive_cache), strict=True):
+            np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-6)
+
+
+def test_the_spare_row_buffer_is_not_mixed_up_with_a_plain_padded_one():
+    # The forward pass and the wrapping backward pass on the same images and
+    # padding use padded buffers of different heights (the backward adds a
+    # spare row); alternating must not confuse them.
+    rng = np.random.default_rng(9)
+    x, w, b = rng.standard_normal((2, 2, 9, 24)) + 10, rng.standard_normal((3, 2, 3, 3)), np.zeros(3)
+    param = {"stride": 1, "pad": 1}
+    assert column_plan(conv_geometry(x, w, b, param), 8, backward=True).extra_rows == 1
+    expected, naive_cache = conv_forward_naive(x, w, b, param)
+    dout = rng.standard_normal(expected.shape)
+    expected_grads = conv_backward_naive(dout, naive_cache)
+    for _ in range(2):
+        out, cache = conv_forward_im2col(x, w, b, param)
+        np.testing.assert_allclose(out, expected, rtol=1e-12)
+        for g1, g2 in zip(conv_backward_im2col(dout, cache), expected_grads, strict=True):
+            np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-10)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.gpu
 def test_conv_and_pool_on_the_gpu_match_numpy():
     import cupy
 
-    from convkit import backend
+    from convref import backend
 
     backend.reset_cupy_module()
     rng = np.random.default_rng(0)

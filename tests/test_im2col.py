@@ -1,6 +1,7 @@
 """im2col's layout and col2im as its adjoint."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from strategies import conv_cases
 
@@ -60,3 +61,18 @@ def test_col2im_counts_overlaps():
     counts = col2im(np.ones((9, 4)), x_shape, 3, 3, stride=1, pad=0)
     expected = np.array([[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])
     np.testing.assert_array_equal(counts[0, 0], expected)
+
+
+def test_window_view_reads_every_field_and_refuses_to_read_past_the_buffer():
+    from convref.windows import window_view
+
+    x = np.arange(2 * 3 * 5 * 6, dtype=float).reshape(2, 3, 5, 6)
+    view = window_view(np, x, 2, 3, 1, 1, 4, 4)  # exact rows: W_out = 4
+    for n, c, i, j, y, col in [(0, 0, 0, 0, 0, 0), (1, 2, 1, 2, 3, 3), (1, 1, 0, 1, 2, 0)]:
+        assert view[n, c, i, j, y, col] == x[n, c, y + i, col + j]
+    spare = np.zeros((2, 3, 6, 6))  # one spare row below each 5x6 image
+    spare[:, :, :5] = x
+    wide = window_view(np, spare, 2, 3, 1, 1, 4, 6)  # rows span the full width
+    assert wide[1, 2, 1, 2, 3, 5] == spare[1, 2, 5, 1]  # wrapped into the spare row
+    with pytest.raises(ValueError, match="spare row"):
+        window_view(np, x, 2, 3, 1, 1, 4, 6)  # the last image's last row would overrun

@@ -4,7 +4,6 @@ Students receive this small package instead of the reference solutions. It holds
 what every assignment needs but none of them asks students to write:
 
 - :mod:`convkit.gradcheck` - numerical gradients and relative error;
-- :mod:`convkit.backend` - NumPy by default, CuPy when asked for and available;
 - :mod:`convkit.plotting` - geometry sketches, activation maps and timing plots;
 - :mod:`convkit.images` - a test picture drawn from formulas (no downloads);
 - :mod:`convkit.layer_checks` - the checks the assignment notebooks run, built on
@@ -15,12 +14,6 @@ The checking and plotting modules are imported on demand, so ``import convkit``
 stays light.
 """
 
-from convkit.backend import (
-    asnumpy,
-    backend_name,
-    get_array_module,
-    get_backend,
-)
 from convkit.gradcheck import (
     eval_numerical_gradient,
     eval_numerical_gradient_array,
@@ -28,11 +21,7 @@ from convkit.gradcheck import (
 )
 
 __all__ = [
-    "asnumpy",
-    "backend_name",
     "eval_numerical_gradient",
     "eval_numerical_gradient_array",
-    "get_array_module",
-    "get_backend",
     "rel_error",
 ]

@@ -3,7 +3,7 @@
 Every layer follows one convention: arrays are NCHW (``x[n, c, h, w]``),
 ``layer_forward(x, ...) -> (out, cache)`` and ``layer_backward(dout, cache)``
 returns the gradients. Arrays may be NumPy or CuPy; the output is the same kind
-as the input (see :mod:`convkit.backend`).
+as the input (see :mod:`convref.backend`).
 
 Dtypes: float16/32/64 inputs are kept (mixed inputs are promoted to a common
 float type); integer and boolean inputs are converted to float64, so exact

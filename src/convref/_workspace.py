@@ -29,8 +29,13 @@ def scratch(xp: Any, role: str, shape: tuple[int, ...], dtype: Any) -> Any:
     return buf[:size].reshape(shape)
 
 
-def padded(xp: Any, x: Any, pad: int, capacity: int | None = None) -> Any:
+def padded(
+    xp: Any, x: Any, pad: int, capacity: int | None = None, extra_rows: int = 0
+) -> Any:
     """``x`` (N, C, H, W) with ``pad`` zeros around each image, in a reused buffer.
+
+    ``extra_rows`` more zero rows go below each image (the stride-1 columns of
+    :mod:`convref.conv_fast` read a few elements past an image's last row).
 
     ``capacity`` (>= N) sizes the buffer for the largest chunk a caller will
     pass, so that a smaller last chunk reuses it too. The buffer is reused only
@@ -39,16 +44,17 @@ def padded(xp: Any, x: Any, pad: int, capacity: int | None = None) -> Any:
     by 2 fill the same 8x5 buffer as 6x3 images padded by 1, whose interior
     overlaps the other's border.)
     """
-    if not pad:
+    if not pad and not extra_rows:
         return x
     N, C, H, W = x.shape
     capacity = max(N, capacity or 0)
-    geometry = (C, H, W, pad)
+    geometry = (C, H, W, pad, extra_rows)
     store = _store()
     key = ("padded", getattr(xp, "__name__", ""), str(x.dtype))
     held = store.get(key)
     if held is None or held[1] != geometry or held[0].shape[0] < capacity:
-        held = (xp.zeros((capacity, C, H + 2 * pad, W + 2 * pad), dtype=x.dtype), geometry)
+        shape = (capacity, C, H + 2 * pad + extra_rows, W + 2 * pad)
+        held = (xp.zeros(shape, dtype=x.dtype), geometry)
         store[key] = held
     buf = held[0][:N]
     buf[:, :, pad : pad + H, pad : pad + W] = x

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from convkit.backend import get_array_module
 from convref._checks import as_float_array, check_cache, check_dout
+from convref.backend import get_array_module
 
 
 def affine_forward(x: Any, w: Any, b: Any) -> tuple[Any, tuple]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from convkit.backend import get_array_module
 from convref._checks import check_cache, check_dout
+from convref.backend import get_array_module
 from convref.conv_params import conv_geometry, conv_inputs
 
 

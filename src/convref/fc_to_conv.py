@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from convkit.backend import get_array_module
 from convref._checks import as_float_array
+from convref.backend import get_array_module
 from convref.network import Layer, net_forward, net_stride
 
 

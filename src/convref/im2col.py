@@ -6,17 +6,19 @@ exactly like ``w.reshape(F, -1)``, and its columns ``(n, y, x)`` in C order, so
 that ``w.reshape(F, -1) @ cols`` reshaped to ``(F, N, H_out, W_out)`` and
 transposed to NCHW is the convolution.
 
-The layers themselves use the per-image form :func:`fill_cols` (shape
-``(N, C, HH, WW, H_out, W_out)``), which lets the output come out of the
-matrix multiply already in NCHW order.
+Both are built on the per-image form :func:`fill_cols` / :func:`add_cols`
+(shape ``(N, C, HH, WW, H_out, W_out)``), one tap at a time. The conv layer's
+fast path (:mod:`convref.conv_fast`) builds the same per-image columns in one
+strided copy instead (:func:`convref.windows.window_view`), so that the output
+comes out of the matrix multiply already in NCHW order.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from convkit.backend import get_array_module
 from convref._checks import as_float_array, require_int, require_ndim
+from convref.backend import get_array_module
 from convref.sizes import conv_output_size
 from convref.windows import tap_slices
 

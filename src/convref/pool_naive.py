@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from convkit.backend import get_array_module
 from convref._checks import as_float_array, check_cache, check_dout
+from convref.backend import get_array_module
 from convref.pool_params import pool_geometry
 
 

@@ -1,13 +1,14 @@
-"""Array backends: NumPy always, CuPy when it is installed and asked for.
+"""convref's array backends: NumPy always, CuPy when it is installed and asked for.
 
-The layer code never imports CuPy itself. It asks :func:`get_array_module` for
+The layers never import CuPy themselves. Each asks :func:`get_array_module` for
 the module that owns its input arrays, so CuPy arrays in give CuPy arrays out
 and NumPy arrays in give NumPy arrays out. Only CuPy's NumPy-compatible API is
-used on that module, which lets the tests swap in a NumPy-backed stand-in.
+used on that module, which lets the tests swap in a NumPy-backed stand-in
+(:func:`set_cupy_module`).
 
-The environment variable ``CONVREF_DEVICE`` chooses the *default* backend that
-:func:`get_backend` returns, for code that creates arrays from scratch (the
-book, the benchmarks):
+Code that creates arrays from scratch - the layer benchmark
+(``python -m benchmarks``) - asks :func:`get_backend`, whose default is read
+from the environment variable ``CONVREF_DEVICE``:
 
 ``cpu`` (default)
     NumPy.
@@ -15,6 +16,9 @@ book, the benchmarks):
     CuPy; raises ``RuntimeError`` if CuPy or a CUDA device is missing.
 ``auto``
     CuPy when it imports and sees a device, NumPy otherwise.
+
+This module is the reference's own: the student kit ``convkit`` has no backend
+and convref imports nothing from it.
 """
 
 from __future__ import annotations
@@ -26,10 +30,10 @@ from typing import Any
 import numpy as np
 
 DEVICE_ENV = "CONVREF_DEVICE"
-_CHOICES = ("cpu", "gpu", "auto")
+DEVICES = ("cpu", "gpu", "auto")
 
 # The CuPy module in use, or None. Tests replace it with a NumPy-backed stand-in
-# through :func:`set_cupy_module`; real code finds it with :func:`_import_cupy`.
+# through set_cupy_module(); otherwise _import_cupy() looks for the real one once.
 _cupy: ModuleType | None = None
 _cupy_checked = False
 
@@ -44,14 +48,19 @@ def _import_cupy() -> ModuleType | None:
 
             if cupy.cuda.runtime.getDeviceCount() < 1:
                 cupy = None
-        except Exception:  # ImportError, or CUDA errors on a machine without a driver
+        except Exception:  # ImportError, or a CUDA error on a machine without a driver
             cupy = None
         _cupy = cupy
     return _cupy
 
 
+def gpu_available() -> bool:
+    """True when CuPy (or the stand-in set by a test) is usable."""
+    return _import_cupy() is not None
+
+
 def set_cupy_module(module: ModuleType | None) -> None:
-    """Use ``module`` as CuPy (a stand-in in tests, or None to forget it)."""
+    """Use ``module`` as CuPy (a stand-in in tests, or None for 'no CuPy')."""
     global _cupy, _cupy_checked
     _cupy = module
     _cupy_checked = True
@@ -85,9 +94,9 @@ def get_backend(device: str | None = None) -> ModuleType:
         If ``'gpu'`` is asked for and CuPy or a CUDA device is missing.
     """
     choice = (device or os.environ.get(DEVICE_ENV) or "cpu").strip().lower()
-    if choice not in _CHOICES:
+    if choice not in DEVICES:
         raise ValueError(
-            f"{DEVICE_ENV}={choice!r} is not a device; choose one of {', '.join(_CHOICES)}"
+            f"{DEVICE_ENV}={choice!r} is not a device; choose one of {', '.join(DEVICES)}"
         )
     if choice == "cpu":
         return np
@@ -123,3 +132,14 @@ def asnumpy(a: Any) -> np.ndarray:
 def backend_name(xp: ModuleType) -> str:
     """``'numpy'`` or ``'cupy'`` (or a stand-in's name), for messages and tables."""
     return getattr(xp, "__name__", str(xp)).split(".")[0]
+
+
+def synchronize(xp: ModuleType) -> None:
+    """Wait until the device has finished queued work (a no-op for NumPy).
+
+    CuPy launches kernels asynchronously; a timer must call this before it
+    reads the clock, or it measures only the launch.
+    """
+    cuda = getattr(xp, "cuda", None) if xp is not np else None
+    if cuda is not None:
+        cuda.get_current_stream().synchronize()
