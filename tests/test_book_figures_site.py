@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from book_helpers import built_site, html_path, toc_chapters
+import yaml
+from book_helpers import BOOK, built_site, html_path, toc_chapters
 
 pytestmark = pytest.mark.slow
 
@@ -146,6 +147,44 @@ def test_chapter_two_has_pictures_all_along(site_figures) -> None:
         own = re.split(r'<section id="', section)[0]
         if "<figure" not in own and "conv-demo" not in own and ident not in {
             "summary-of-the-layer",  # a list of formulas
+            "exercises",  # questions with folded answers, after the teaching
         }:
             bare.append(ident)
     assert not bare, f"sections of chapter 2 without a figure: {bare}"
+
+
+FIGURE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n---\n(.*?)\n---\n", re.S | re.M)
+
+
+def captioned_cells(source: Path) -> int:
+    """How many code cells of a chapter's source give their figure a caption."""
+    count = 0
+    for match in FIGURE_CELL.finditer(source.read_text(encoding="utf-8")):
+        options = yaml.safe_load(match.group(1)) or {}
+        if ((options.get("mystnb") or {}).get("figure") or {}).get("caption"):
+            count += 1
+    return count
+
+
+def test_every_captioned_cell_shows_its_figure_once(site_figures) -> None:
+    """Merges of figure cells must not lose a figure, show one twice, or
+    leave a caption without a picture: each captioned cell of a chapter
+    gives one ``<figure>`` with one image, no picture appears twice on a page
+    (the image files are named by their content), and no picture of a cell
+    sits outside a figure."""
+    site = built_site()
+    problems = []
+    for name in CHAPTERS:
+        figures = site_figures[name]
+        source = BOOK / Path(name).with_suffix(".md")
+        expected = captioned_cells(source)
+        if len(figures) != expected:
+            problems.append(f"{name}: {len(figures)} figures for {expected} captioned cells")
+        shown = [src for f in figures for src, _ in f["images"]]
+        problems += [f"{name}: a figure with {len(f['images'])} images ({f['caption'][:50]!r})"
+                     for f in figures if len(f["images"]) != 1]
+        problems += [f"{name}: {src} shown twice" for src in set(shown) if shown.count(src) > 1]
+        page = (site / name).read_text(encoding="utf-8")
+        loose = set(re.findall(r'<img[^>]*src="(_images/[^"]+)"', page)) - set(shown)
+        problems += [f"{name}: {src} outside a figure" for src in sorted(loose)]
+    assert not problems, "\n".join(problems)

@@ -434,7 +434,9 @@ def test_search_finds_im2col_and_shows_one_search_box(site: Site, desktop) -> No
 
 
 def test_search_snippets_show_math_as_text(site: Site, desktop) -> None:
-    v = visit(site, desktop, "search.html?q=accepts+volume+size")
+    # the words of the layer summary tables, whose first row is "takes: one
+    # volume, $W_1 \times H_1 \times D_1$"
+    v = visit(site, desktop, "search.html?q=aspect+takes")
     page = v.page
     page.wait_for_selector("ul.search li p.context", timeout=15_000)
     page.wait_for_load_state("networkidle")

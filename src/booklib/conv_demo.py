@@ -183,7 +183,7 @@ def conv_demo_widget(x, w, b, stride: int, pad: int) -> ConvDemoWidget:
 output {h_out}x{w_out}x{n_filters}</p>
 <div class="cd-controls">
 <button type="button" class="cd-btn" data-act="prev" aria-label="Previous output">&#9664;
-Prev</button>
+Previous</button>
 <button type="button" class="cd-btn" data-act="play" aria-label="Play"
 aria-pressed="false">&#9654; Play</button>
 <button type="button" class="cd-btn" data-act="next" aria-label="Next output">Next
