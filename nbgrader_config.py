@@ -28,12 +28,12 @@ c.CourseDirectory.course_id = "convnets"
 # the generated student versions in assignments/.
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
-# Grading data stays under autograder/ and out of git.
-c.CourseDirectory.submitted_directory = "autograder/submitted"
-c.CourseDirectory.autograded_directory = "autograder/autograded"
-c.CourseDirectory.feedback_directory = "autograder/feedback"
+# Grading data lives in one folder, grading/, out of git (autograder/ holds code only).
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.autograded_directory = "grading/autograded"
+c.CourseDirectory.feedback_directory = "grading/feedback"
 # A busy timeout instead of failing on a locked SQLite database.
-GRADEBOOK = os.path.join(HERE, "autograder", "gradebook.db")
+GRADEBOOK = os.path.join(HERE, "grading", "gradebook.db")
 c.CourseDirectory.db_url = f"sqlite:///{GRADEBOOK}?timeout=60"
 
 # --- Grading --------------------------------------------------------------------------
@@ -54,8 +54,9 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPr
 c.Autograder.cell_timeout = 30  # seconds per cell
 c.Autograder.notebook_timeout = 600  # seconds per notebook; later cells are not run
 c.Autograder.memory_limit_mb = 4096  # address space of a grading kernel
-c.Autograder.sandbox = "auto"  # bubblewrap when it works here, else none (reported)
-c.Autograder.kernel_launch = "fork"  # kernels forked from a pre-loaded process
-c.Autograder.workers = 0  # parallel grading processes; 0 = one per CPU core
+c.Autograder.workers = 0  # Dask LocalCluster workers; 0 = one per CPU core
+c.Autograder.scheduler = ""  # or "tcp://HOST:8786": grade on a running Dask cluster
+# Student code always runs in a bubblewrap sandbox; `grade --unsafe-no-sandbox` is the
+# only way around it, and every exported row then says "graded unsandboxed".
 # A PostgreSQL gradebook instead of SQLite (pip install psycopg2-binary):
 # c.CourseDirectory.db_url = "postgresql+psycopg2://USER:PASSWORD@HOST:5432/gradebook"

@@ -163,18 +163,3 @@ class Course:
         if not found:
             raise CourseError(f"assignment {assignment!r} has no source notebooks in {folder}")
         return found
-
-    def private_paths(self) -> list[Path]:
-        """Files and folders a grading kernel must not see (solutions, gradebook, records)."""
-        paths = [
-            self.step_root(self.coursedir.source_directory),
-            self.step_root(self.coursedir.submitted_directory),
-            self.step_root(self.coursedir.autograded_directory),
-            self.step_root(self.coursedir.feedback_directory),
-            self.data_dir,
-        ]
-        db = self.sqlite_path
-        if db is not None:
-            paths += [db.with_name(db.name + suffix) for suffix in ("", "-journal", "-wal", "-shm")]
-        paths += [Path(p) for p in self.settings.hidden_paths]
-        return paths

@@ -23,11 +23,11 @@ c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
-c.CourseDirectory.submitted_directory = "autograder/submitted"
-c.CourseDirectory.autograded_directory = "autograder/autograded"
-c.CourseDirectory.feedback_directory = "autograder/feedback"
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.autograded_directory = "grading/autograded"
+c.CourseDirectory.feedback_directory = "grading/feedback"
 c.CourseDirectory.db_url = (
-    "sqlite:///" + os.path.join(HERE, "autograder", "gradebook.db") + "?timeout=60"
+    "sqlite:///" + os.path.join(HERE, "grading", "gradebook.db") + "?timeout=60"
 )
 {extra}
 '''
@@ -38,7 +38,7 @@ def make_course(root: Path, course_id: str = "demo", extra_config: str = "") -> 
     root.mkdir(parents=True, exist_ok=True)
     if (root / "nbgrader_config.py").exists():
         raise CourseError(f"{root} already holds a course")
-    (root / "autograder").mkdir(exist_ok=True)
+    (root / "grading").mkdir(exist_ok=True)
     (root / "nbgrader_config.py").write_text(
         CONFIG_TEMPLATE.format(course_id=course_id, extra=extra_config)
     )

@@ -1,22 +1,31 @@
-"""The ``grade`` verb: check, stage and autograde submissions in parallel, then report."""
+"""The ``grade`` verb: check and stage submissions, grade them on Dask, record, report.
+
+The host side of grading lives in this package: the verb (here), the tasks Dask runs
+(:mod:`~autograder.grade.task`, :mod:`~autograder.grade.cluster`), the trusted
+execution of a notebook (:mod:`~autograder.grade.execute`), the grader's end of the
+sandboxed kernel (:mod:`~autograder.grade.kernel`, :mod:`~autograder.grade.sandbox`)
+and the client's nbgrader step that writes the gradebook
+(:mod:`~autograder.grade.record`). What runs inside the sandbox is in
+:mod:`autograder.run`.
+"""
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tqdm import tqdm
 
 from autograder.collect import load_report
 from autograder.course import Course, CourseError, check_id
+from autograder.grade.sandbox import Limits, bwrap_works
+from autograder.grade.task import Outcome, Task
 from autograder.prepare import Release, prepare
 from autograder.results import Row, StudentResult, decide, load_results, save_results
-from autograder.sandbox import Isolation, choose_isolation
 from autograder.scores import grade_columns, read_scores
+
+UNSAFE_NOTE = "graded unsandboxed"
 
 
 @dataclass
@@ -27,9 +36,34 @@ class GradeRun:
     results: dict[str, StudentResult] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
     max_score: float = 0.0
-    isolation: Isolation = field(default_factory=lambda: Isolation("none"))
+    mode: str = "bwrap"
     seconds: float = 0.0
     finished: set[str] = field(default_factory=set)
+
+
+def mode_line(mode: str) -> str:
+    """The sentence ``grade`` prints about how student code ran."""
+    if mode == "bwrap":
+        return "sandboxed (bubblewrap: no network, only the student's folder, limits)"
+    return "UNSAFE: student code ran without a sandbox (--unsafe-no-sandbox)"
+
+
+def sandbox_mode(unsafe: bool) -> str:
+    """``"bwrap"``, or ``"unsafe"`` when the instructor asked for no sandbox.
+
+    Raises
+    ------
+    CourseError
+        When bubblewrap does not work here and ``unsafe`` is not set.
+    """
+    if unsafe:
+        return "unsafe"
+    if not bwrap_works():
+        raise CourseError(
+            "bubblewrap (bwrap) is missing or cannot create namespaces here, and student "
+            "code is never run outside its sandbox by default: install it (apt-get install "
+            "bubblewrap), or pass --unsafe-no-sandbox to grade without isolation")
+    return "bwrap"
 
 
 def submitted_students(course: Course, assignment: str) -> list[str]:
@@ -40,15 +74,43 @@ def submitted_students(course: Course, assignment: str) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / assignment).is_dir())
 
 
+def support_files(course: Course, assignment: str) -> dict[str, bytes]:
+    """The released files next to the notebooks (the student kit), as bytes."""
+    release = course.release_dir(assignment)
+    files = {}
+    for path in sorted(release.rglob("*")):
+        rel = path.relative_to(release)
+        if (path.is_file() and path.suffix != ".ipynb" and "__pycache__" not in rel.parts
+                and not any(part.startswith(".") for part in rel.parts)):
+            files[str(rel)] = path.read_bytes()
+    return files
+
+
+def make_task(course: Course, assignment: str, student: str, sandboxed: bool) -> Task:
+    """The task for one staged student: their notebooks and the instructor's, as bytes."""
+    s = course.settings
+    staged = course.staged_root() / student / assignment
+    notebooks = {}
+    for source in course.source_notebooks(assignment):
+        mine = staged / source.name
+        if mine.is_file():
+            notebooks[source.stem] = (mine.read_bytes(), source.read_bytes())
+    limits = Limits(memory_mb=s.memory_limit_mb, file_size_mb=s.file_size_limit_mb,
+                    cpu_seconds=int(s.notebook_timeout) + 60, processes=s.process_limit,
+                    max_output_chars=s.max_output_chars)
+    return Task(student, notebooks, limits, sandboxed, s.cell_timeout, s.notebook_timeout)
+
+
 def grade(
     course: Course,
     assignment: str,
     students: list[str] | None = None,
     workers: int | None = None,
-    overrides: dict | None = None,
     progress: bool = True,
+    scheduler: str | None = None,
+    unsafe: bool = False,
 ) -> GradeRun:
-    """Autograde ``students`` (default: everyone collected) of ``assignment``.
+    """Autograde ``students`` (default: everyone collected) of ``assignment`` on Dask.
 
     Parameters
     ----------
@@ -59,31 +121,36 @@ def grade(
     students : list of str, optional
         Only these students.
     workers : int, optional
-        Parallel worker processes (default: the setting, else one per core).
-    overrides : dict, optional
-        Configuration overrides passed on to the workers (``{"Autograder": {...}}``).
+        Workers of the LocalCluster (default: the setting, else one per core).
     progress : bool
         Show a progress bar with an ETA on stderr.
+    scheduler : str, optional
+        Address of a running Dask scheduler (default: ``c.Autograder.scheduler``; when
+        empty, a LocalCluster is started).
+    unsafe : bool
+        Run student code without the sandbox (every row then says so).
     """
     check_id("assignment", assignment)
     started = time.monotonic()
     columns = grade_columns(course, assignment)  # fails early if not released
+    mode = sandbox_mode(unsafe)
     release = Release.load(course, assignment)
     available = submitted_students(course, assignment)
     wanted = [check_id("student id", s) for s in students] if students else available
-    run = GradeRun(assignment, max_score=sum(c.max_score for c in columns))
-    run.isolation = choose_isolation(course.settings.sandbox)
+    run = GradeRun(assignment, max_score=sum(c.max_score for c in columns), mode=mode)
     to_grade: list[str] = []
     for student in wanted:
         if student not in available:
             continue  # reported as missing
         prepared = prepare(course, assignment, student, release)
+        if mode == "unsafe":
+            prepared.notes.append(UNSAFE_NOTE)
         run.results[student] = prepared
         if prepared.ok:
             to_grade.append(student)
     try:
         if to_grade:
-            _run_pool(course, assignment, to_grade, workers, overrides or {}, run, progress)
+            _run_tasks(course, assignment, to_grade, workers, scheduler, run, progress)
     finally:
         # interrupted or not, the students graded so far keep their records
         done = {s: r for s, r in run.results.items() if s not in to_grade or s in run.finished}
@@ -94,20 +161,30 @@ def grade(
     return run
 
 
-def _run_pool(course: Course, assignment: str, students: list[str], workers: int | None,
-              overrides: dict, run: GradeRun, progress: bool) -> None:
-    from autograder.pool import GradingPool
+def _priorities(course: Course, assignment: str, students: list[str]) -> dict[str, float]:
+    """Longest first: the last grading time when known, else the notebooks' size."""
+    before = load_results(course.report_dir(assignment))
+    staged = course.staged_root()
+    sizes = {s: sum(p.stat().st_size for p in (staged / s / assignment).glob("*.ipynb"))
+             for s in students}
+    return {s: (before[s].seconds * 1e6 if s in before and before[s].seconds else sizes[s])
+            for s in students}
 
-    size = workers or course.settings.effective_workers()
-    s = course.settings
-    limit = s.notebook_timeout * len(course.release_notebooks(assignment)) + s.worker_grace
-    private = Path(tempfile.mkdtemp(prefix="autograder-"))
+
+def _run_tasks(course: Course, assignment: str, students: list[str], workers: int | None,
+               scheduler: str | None, run: GradeRun, progress: bool) -> None:
+    from autograder.grade import cluster
+    from autograder.grade.record import Recorder
+
+    tasks = [make_task(course, assignment, s, run.mode == "bwrap") for s in students]
+    recorder = Recorder(course)
     bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="student",
                disable=not progress, file=sys.stderr, dynamic_ncols=True)
-    pool = GradingPool(str(course.root), overrides, size, str(private),
-                       (run.isolation.mode, run.isolation.note), limit)
 
-    def on_result(result: StudentResult) -> None:
+    def on_outcome(outcome: Outcome) -> None:
+        if outcome.student in run.finished:
+            return  # a task that ran twice is recorded once
+        result = recorder.record(assignment, outcome)
         prepared = run.results[result.student]
         result.tampered = prepared.tampered + result.tampered
         result.flags = prepared.flags + result.flags
@@ -117,11 +194,14 @@ def _run_pool(course: Course, assignment: str, students: list[str], workers: int
         bar.set_postfix_str(f"{result.student}: {'ok' if result.ok else 'failed'}")
         bar.update(1)
 
+    address = scheduler or course.settings.scheduler or None
+    size = workers or course.settings.effective_workers()
     try:
-        pool.run(assignment, students, on_result)
+        with cluster.connect(address, size) as client:
+            cluster.run(client, tasks, support_files(course, assignment),
+                        _priorities(course, assignment, students), on_outcome)
     finally:
         bar.close()
-        shutil.rmtree(private, ignore_errors=True)
 
 
 def table_rows(course: Course, assignment: str, students: list[str]) -> list[Row]:
