@@ -132,7 +132,8 @@ def test_every_student_gets_the_exact_status_and_score(demo):
 def test_each_hard_case_gets_a_clear_message(demo):
     _, rows, _, _ = demo
     assert "timed out" in rows[_case("infinite_loop")].notes
-    assert "did not stop when interrupted, kernel restarted" in rows[_case("swallows_interrupt")].notes
+    # the grader's time limit is not a KeyboardInterrupt: swallowing those changes nothing
+    assert "timed out" in rows[_case("swallows_interrupt")].notes
     assert "kernel died, restarted" in rows[_case("os_exit")].notes
     assert "output cut to" in rows[_case("huge_output")].notes
     assert rows[_case("perfect")].notes == ""

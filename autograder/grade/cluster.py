@@ -1,7 +1,7 @@
 """Grading tasks on Dask: a ``LocalCluster`` on this machine, or a cluster already running.
 
-Workers get the grading code as a zip (``Client.upload_file``), so they need the
-course's Python environment but not the course folder. Each task grades one student
+Workers of a running cluster get the grading code as a zip (``Client.upload_file``),
+so they need the course's Python environment but not the course folder. Each task grades one student
 and returns its outcome to the client. When a worker dies in the middle of a task,
 the scheduler runs the task again on another worker; after ``allowed_failures``
 deaths it gives up on that task (``KilledWorker``), and that student alone is
@@ -50,8 +50,9 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
                                    dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         try:
-            with tempfile.TemporaryDirectory(prefix="autograder-code-") as folder:
-                client.upload_file(str(code_zip(Path(folder))))
+            if cluster is None:  # LocalCluster workers start from this process's path
+                with tempfile.TemporaryDirectory(prefix="autograder-code-") as folder:
+                    client.upload_file(str(code_zip(Path(folder))))
             yield client
         finally:
             client.close()

@@ -23,11 +23,10 @@ so without showing their code. Per-notebook settings come in ``resources["autogr
 
 from __future__ import annotations
 
-import base64
 import builtins
 import contextlib
 import io
-import shutil
+import os
 import sys
 import tempfile
 import time
@@ -42,8 +41,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from autograder.grade.kernel import CellTimeout, Kernel, KernelError
 from autograder.grade.sandbox import Limits
 
+os.environ.setdefault("MPLBACKEND", "Agg")  # the grader draws nothing on screen
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-HIDDEN_FAILED = "A check from the hidden tests failed; its code is not shown."
+HIDDEN_FAILED = "(a check from the hidden tests failed here; its code is not shown)"
 
 
 def context(submission_name: str, submission: bytes, support: list[Path], limits: Limits,
@@ -103,20 +103,11 @@ def _runner_folder(where: Path) -> Path:
     return folder
 
 
-def _figures() -> list[NotebookNode]:
-    """PNG outputs for the figures an instructor cell drew in the grader."""
+def _close_figures() -> None:
+    """Figures the instructor's cells drew in the grader are not kept (only scores are)."""
     plt = sys.modules.get("matplotlib.pyplot")
-    if plt is None:
-        return []
-    outputs = []
-    for number in plt.get_fignums():
-        buffer = io.BytesIO()
-        plt.figure(number).savefig(buffer, format="png", dpi=72)
-        data = {"image/png": base64.b64encode(buffer.getvalue()).decode(),
-                "text/plain": "<Figure>"}
-        outputs.append(new_output("display_data", data=data))
-    plt.close("all")
-    return outputs
+    if plt is not None:
+        plt.close("all")
 
 
 def error_output(ename: str, evalue: str, lines: list[str]) -> NotebookNode:
@@ -150,8 +141,13 @@ class TrustedExecute(NbGraderPreprocessor):
         student_names: set[str] = set()
         instructor_names: set[str] = set()
         budget_end = time.monotonic() + ctx["notebook_timeout"]
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        # After the last test nothing can change a score; after the last student cell the
+        # kernel needs no more of the instructor's cells (their names live in the grader).
+        last_test = max((i for i in code if cell_role(nb.cells[i]) == "test"), default=-1)
+        last_student = max((i for i in code if cell_role(nb.cells[i]) == "student"), default=-1)
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
+            if cell.cell_type != "code" or index > last_test:
                 continue
             cell.outputs, cell.execution_count = [], index + 1
             name = _nbgrader(cell).get("grade_id") or f"#{index + 1}"
@@ -163,7 +159,8 @@ class TrustedExecute(NbGraderPreprocessor):
                 continue
             kernel.deadline = min(budget_end, time.monotonic() + ctx["cell_timeout"])
             role = cell_role(cell)
-            if role in ("student", "instructor") and not hidden_lines(cell.source):
+            in_kernel = role == "student" or (role == "instructor" and index < last_student)
+            if in_kernel and not hidden_lines(cell.source):
                 kernel.sink = self._collector(cell, ctx, keep=role == "student")
                 try:
                     result = kernel.run_cell(cell.source)
@@ -241,7 +238,7 @@ class TrustedExecute(NbGraderPreprocessor):
         if out.dropped:
             events.append(f"cell {name}: output cut to {out.limit} characters "
                           f"({out.dropped} dropped)")
-        cell.outputs.extend(_figures())
+        _close_figures()
         if error is not None:
             cell.outputs.append(error)
 
@@ -260,5 +257,3 @@ class TrustedExecute(NbGraderPreprocessor):
         return error_output(ename, evalue, where)
 
 
-def clean_scratch(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
