@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"autograder, LocalCluster {workers} worker(s): {seconds[workers]:7.1f} s  "
                   f"{args.count / seconds[workers] * 60:6.1f} submissions/min  "
                   f"{args.count / seconds[workers] * 60 / workers:6.1f} per min per core  "
-                  f"({ok} graded)")
+                  f"({ok} graded; client recording {run.record_seconds / args.count:.2f} "
+                  "s per submission)")
         for workers, took in seconds.items():
             print(f"ratio {workers} worker(s) vs plain nbgrader: {plain / took:.2f}x")
         if len(seconds) > 1:

@@ -39,6 +39,8 @@ class GradeRun:
     mode: str = "bwrap"
     seconds: float = 0.0
     finished: set[str] = field(default_factory=set)
+    #: seconds the client spent writing outcomes into nbgrader (serial, on the client)
+    record_seconds: float = 0.0
 
 
 def mode_line(mode: str) -> str:
@@ -184,7 +186,9 @@ def _run_tasks(course: Course, assignment: str, students: list[str], workers: in
     def on_outcome(outcome: Outcome) -> None:
         if outcome.student in run.finished:
             return  # a task that ran twice is recorded once
+        began = time.monotonic()
         result = recorder.record(assignment, outcome)
+        run.record_seconds += time.monotonic() - began
         prepared = run.results[result.student]
         result.tampered = prepared.tampered + result.tampered
         result.flags = prepared.flags + result.flags
