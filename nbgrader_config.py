@@ -13,14 +13,16 @@ import sys
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
-# nbgrader runs the `alembic` script of its own environment through PATH when it
-# creates a gradebook; put that environment first so `.venv/bin/nbgrader ...`
-# works without activating the virtualenv.
-_BIN = os.path.dirname(sys.executable)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The autograder's nbgrader plugins (below) live in this folder's autograder/ package.
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+# nbgrader runs the `alembic` script of its own environment through PATH when it
+# creates a gradebook: `.venv/bin/nbgrader ...` works without an activated venv.
+from autograder.course import ensure_tools_on_path  # noqa: E402
+
+ensure_tools_on_path()
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "convnets"
@@ -34,6 +36,7 @@ c.CourseDirectory.autograded_directory = "grading/autograded"
 c.CourseDirectory.feedback_directory = "grading/feedback"
 # A busy timeout instead of failing on a locked SQLite database.
 GRADEBOOK = os.path.join(HERE, "grading", "gradebook.db")
+os.makedirs(os.path.dirname(GRADEBOOK), exist_ok=True)
 c.CourseDirectory.db_url = f"sqlite:///{GRADEBOOK}?timeout=60"
 
 # --- Grading --------------------------------------------------------------------------
@@ -48,6 +51,12 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# `nbgrader zip_collect` and `nbgrader export` follow the autograder's rules: files go
+# to the roster id their name starts with, and rows carry the status (graded, failed,
+# tampered...) so that a failure is never read as a zero.
+c.ZipCollectApp.collector_plugin = "autograder.plugins.RosterCollector"
+c.ExportApp.plugin_class = "autograder.plugins.StatusExport"
 
 # The autograder pipeline (`python -m autograder`, see autograder/README.md); plain
 # nbgrader ignores this section.

@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         report = collect(course, args.assignment, args.downloads, args.roster)
         print("\n".join(report.summary_lines()))
     elif args.verb == "grade":
-        from autograder.grade import format_table, grade, mode_line, sandbox_mode
+        from autograder.grade import grade, mode_line, sandbox_mode
+        from autograder.reporting import format_table
 
         if args.workers is not None and args.workers < 1:
             raise CourseError(f"--workers must be at least 1, got {args.workers}")
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(result.rows, result.max_score))
         print(f"graded in {result.seconds:g} s; mode: {mode_line(result.mode)}")
     elif args.verb == "export":
-        from autograder.export import export
+        from autograder.reporting import export
 
         rows = export(course, args.assignment, args.out)
         print(f"wrote {len(rows)} rows to {args.out}")

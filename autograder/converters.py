@@ -42,4 +42,14 @@ class RecordingAutograde(_RemembersLastError, Autograde):
 
 
 class RecordingGenerateFeedback(_RemembersLastError, GenerateFeedback):
-    """``GenerateFeedback`` that remembers the exception of the failing notebook."""
+    """``GenerateFeedback`` that remembers the exception of the failing notebook and
+    hands each notebook the student's row and the hidden lines (``resources
+    ["autograder"]``, read by the feedback preprocessors)."""
+
+    context: dict | None = None
+
+    def init_single_notebook_resources(self, notebook_filename):
+        resources = super().init_single_notebook_resources(notebook_filename)
+        if self.context is not None:
+            resources["autograder"] = self.context
+        return resources

@@ -46,7 +46,8 @@ def check_id(kind: str, value: str) -> str:
 
 
 def ensure_tools_on_path() -> None:
-    """Put this interpreter's ``bin`` folder on PATH.
+    """Put this interpreter's ``bin`` folder on PATH (the one place this is done;
+    ``nbgrader_config.py`` calls it, so it runs whenever a course is loaded).
 
     nbgrader runs the ``alembic`` command when it creates a gradebook; without the
     virtual environment activated that command is not found.
@@ -83,7 +84,6 @@ class Course:
         overrides : traitlets Config, optional
             Values that win over the file (command-line options, tests).
         """
-        ensure_tools_on_path()
         folder = Path(root if root is not None else os.getcwd()).resolve()
         cfg_file = folder / CONFIG_NAME
         if not cfg_file.is_file():

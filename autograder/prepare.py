@@ -16,7 +16,7 @@ from nbformat import NotebookNode
 from autograder import cells as C
 from autograder.course import Course
 from autograder.integrity import check_and_repair
-from autograder.results import StudentResult
+from autograder.reporting import StudentResult
 from autograder.scan import scan_notebook
 
 

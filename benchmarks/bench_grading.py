@@ -31,11 +31,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from autograder import cells as C  # noqa: E402
-from autograder import synthetic, toy  # noqa: E402
-from autograder.course import ensure_tools_on_path  # noqa: E402
+from autograder.demo import synthetic, toy  # noqa: E402
+from autograder.demo.workspace import add_source, generate_release, make_course  # noqa: E402
 from autograder.grade import grade  # noqa: E402
 from autograder.grade.sandbox import bwrap_works  # noqa: E402
-from autograder.workspace import add_source, generate_release, make_course  # noqa: E402
 
 # A class as it comes: mostly honest work, some broken, one tampered, one that never ends.
 MIX = ["perfect", "partial", "wrong_shapes", "raises", "tampered_test", "infinite_loop",
@@ -80,7 +79,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--cell-timeout", type=float, default=10.0)
     args = parser.parse_args(argv)
-    ensure_tools_on_path()
     workdir = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     unsafe = not bwrap_works()
     try:

@@ -254,7 +254,7 @@ class Course:
     def autograded(self, assignment_id: str, student: str) -> dict:
         return load(
             self.root
-            / "autograder"
+            / "grading"
             / "autograded"
             / student
             / assignment_id
@@ -297,7 +297,7 @@ def released_course() -> Course:
 
 def _submit(course: Course, assignment_id: str) -> list[str]:
     """Hand in the fake students' versions of one assignment; return their ids."""
-    submitted = course.root / "autograder" / "submitted"
+    submitted = course.root / "grading" / "submitted"
     source = load(source_notebook(assignment_id, course.root))
     versions = {"perfect": source}
     for function, (code, _) in WRONG[assignment_id].items():
@@ -320,7 +320,7 @@ def graded_course() -> Course:
     from nbgrader.api import Gradebook
 
     course = released_course()
-    db_url = "sqlite:///" + str(course.root / "autograder" / "gradebook.db")
+    db_url = "sqlite:///" + str(course.root / "grading" / "gradebook.db")
     for assignment_id in ASSIGNMENTS:
         students = _submit(course, assignment_id)
         done = run(

@@ -27,9 +27,8 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder import cells as C
-from autograder import synthetic
 from autograder.__main__ import main as cli
-from autograder.demo import REPO, setup_course
+from autograder.demo import REPO, setup_course, synthetic
 from autograder.grade.sandbox import bwrap_works
 
 pytestmark = [pytest.mark.slow,

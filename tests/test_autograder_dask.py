@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import synthetic, toy
 from autograder.__main__ import main as cli
 from autograder.collect import collect
-from autograder.demo import setup_course
+from autograder.demo import setup_course, synthetic, toy
 from autograder.grade.sandbox import bwrap_works
 from tests.test_autograder_postgres import postgres_url  # noqa: F401  (a fixture)
 

@@ -19,6 +19,8 @@ import difflib
 import html
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -27,10 +29,10 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
 from autograder import cells as C
-from autograder import synthetic, toy
 from autograder.__main__ import main as cli
-from autograder.demo import REPO, run_demo
-from autograder.feedback import HIDDEN_FRAME, feedback, hidden_lines
+from autograder.demo import REPO, run_demo, setup_course, synthetic, toy
+from autograder.feedback import feedback, hidden_lines
+from autograder.grade.execute import HIDDEN_FAILED as HIDDEN_FRAME
 from autograder.grade.sandbox import bwrap_works
 
 ASSIGNMENT = "ps1_convolution"
@@ -250,7 +252,7 @@ def test_grading_again_gives_the_same_scores_and_feedback(demo):
         args += ["--student", student]
     assert cli(args) == 0
     feedback(run.course, run.assignment, again, progress=False)
-    from autograder.grade import table_rows
+    from autograder.reporting import table_rows
 
     for row in table_rows(run.course, run.assignment, again):
         assert (row.status, row.score, row.notes) == (
@@ -325,3 +327,33 @@ def test_tampered_notebooks_are_graded_with_the_instructors_tests(demo):
         graded = {C.grade_id(c): C.normalized(c.source)
                   for c in C.read_notebook(path).cells if C.is_test(c)}
         assert graded == wanted, kind
+
+
+def test_plain_nbgrader_export_gives_the_same_rows(demo, tmp_path):
+    """`nbgrader export` runs the autograder's export plugin: the same rows, with status."""
+    run, _, _, _ = demo
+    out = tmp_path / "nbgrader-export.csv"
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(out),
+                           "--assignment", run.assignment], cwd=run.course.root,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.read_text() == run.csv.read_text()
+
+
+def test_plain_nbgrader_zip_collect_places_files_like_collect(tmp_path):
+    course, assignment = setup_course(tmp_path, toy.ASSIGNMENT)
+    release = C.read_notebook(course.release_notebooks(assignment)[0])
+    source = C.read_notebook(course.source_dir(assignment) / f"{assignment}.ipynb")
+    cases = [synthetic.Case("s001", "perfect"), synthetic.Case("s002", "partial", "renamed"),
+             synthetic.Case("s003", "raises", "folder")]
+    archive = course.root / "downloaded" / assignment / "archive"
+    roster = synthetic.build_downloads(archive, assignment, release, source, cases)
+    with (course.root / "nbgrader_config.py").open("a") as fh:
+        fh.write(f"c.RosterCollector.roster = {str(roster)!r}\n")
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "zip_collect", assignment,
+                           "--force"], cwd=course.root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for case in cases:
+        placed = course.submitted_dir(case.student, assignment) / f"{assignment}.ipynb"
+        assert placed.is_file(), (case, done.stderr[-2000:])

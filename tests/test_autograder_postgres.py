@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import synthetic, toy
-from autograder.demo import run_demo
+from autograder.demo import run_demo, synthetic, toy
 
 pytest.importorskip("psycopg2", reason="psycopg2-binary is part of the dev extra")
 

@@ -17,13 +17,19 @@ from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
-from autograder.collect import load_report
 from autograder.course import Course, CourseError, check_id
 from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import Outcome, Task
 from autograder.prepare import Release, prepare
-from autograder.results import Row, StudentResult, decide, load_results, save_results
-from autograder.scores import grade_columns, read_scores
+from autograder.reporting import (
+    Row,
+    StudentResult,
+    grade_columns,
+    load_results,
+    require_students,
+    save_results,
+    table_rows,
+)
 
 UNSAFE_NOTE = "graded unsandboxed"
 
@@ -206,70 +212,3 @@ def _run_tasks(course: Course, assignment: str, students: list[str], workers: in
                         _priorities(course, assignment, students), on_outcome)
     finally:
         bar.close()
-
-
-def table_rows(course: Course, assignment: str, students: list[str]) -> list[Row]:
-    """Status rows for ``students`` from the stored records and the gradebook."""
-    results = load_results(course.report_dir(assignment))
-    scores = read_scores(course, assignment, students)
-    collected = load_report(course, assignment)
-    rows = []
-    for student in students:
-        missing = ""
-        if collected is not None and student in collected.ambiguous:
-            missing = "ambiguous submission: " + ", ".join(collected.ambiguous[student])
-        if not course.submitted_dir(student, assignment).is_dir():
-            # whatever older records say, there is no submission now
-            rows.append(decide(student, None, None, missing))
-            continue
-        rows.append(decide(student, results.get(student), scores.get(student), missing))
-    return rows
-
-
-def format_table(rows: list[Row], max_score: float, width: int = 60,
-                 labels: dict[str, str] | None = None) -> str:
-    """A plain-text table: student, status, score, reason; then the count per status.
-
-    Parameters
-    ----------
-    rows : list of Row
-        From :func:`table_rows`.
-    max_score : float
-        The assignment's maximum.
-    width : int
-        Longest reason shown (longer ones are cut).
-    labels : dict, optional
-        An extra column (the demo's case names), by student id.
-    """
-    extra = max((len(v) for v in (labels or {}).values()), default=0)
-    head = f"{'student':<10} " + (f"{'case':<{extra}} " if labels else "")
-    header = head + f"{'status':<12} {'score':>9}  reason / notes"
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        score = "" if row.score is None else f"{row.score:g}/{max_score:g}"
-        why = "; ".join(t for t in (row.reason, row.notes) if t)
-        if len(why) > width:
-            why = why[: width - 3] + "..."
-        label = f"{labels.get(row.student, ''):<{extra}} " if labels else ""
-        lines.append(f"{row.student:<10} {label}{row.status:<12} {score:>9}  {why}")
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    lines.append("-" * len(header))
-    lines.append("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
-    return "\n".join(lines)
-
-
-def require_students(course: Course, assignment: str, students: list[str] | None) -> list[str]:
-    """The students a report covers: those named, else the roster saved by collect, else
-    everyone graded so far."""
-    from autograder.collect import load_roster
-
-    if students:
-        return students
-    if course.roster_path.is_file():
-        return load_roster(course.roster_path)
-    graded = sorted(load_results(course.report_dir(assignment)))
-    if not graded:
-        raise CourseError(f"nothing known about {assignment!r} yet: run collect and grade first")
-    return graded

@@ -66,11 +66,12 @@ def run(client: Client, tasks: list[Task], support: dict[str, bytes],
 
     Ctrl-C cancels what has not finished; what finished was already handed over.
     """
-    (shared,) = client.scatter([support], broadcast=True, hash=False)
     futures = {}
     for task in tasks:
+        # each task carries the kit itself: no shared data a dying worker could take along
+        task.support = support
         key = f"grade-{task.student}-{os.urandom(4).hex()}"
-        future = client.submit(run_task, task, shared, key=key, pure=False,
+        future = client.submit(run_task, task, key=key, pure=False,
                                priority=int(priorities.get(task.student, 0)))
         futures[future] = task.student
     try:

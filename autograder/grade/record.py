@@ -33,7 +33,7 @@ from traitlets.config import Config
 from autograder.converters import RecordingAutograde
 from autograder.course import Course
 from autograder.grade.task import Outcome
-from autograder.results import StudentResult
+from autograder.reporting import StudentResult
 
 
 class ReplayOutputs(NbGraderPreprocessor):

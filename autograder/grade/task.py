@@ -33,7 +33,7 @@ class Task:
     sandboxed: bool
     cell_timeout: float
     notebook_timeout: float
-    #: released files next to the notebook (relative path -> bytes), unless sent apart
+    #: released files next to the notebook (relative path -> bytes)
     support: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -85,11 +85,8 @@ def _write_support(folder: Path, files: dict[str, bytes]) -> list[Path]:
     return sorted(tops)
 
 
-def run_task(task: Task, support: dict[str, bytes] | None = None) -> Outcome:
-    """Grade one student; never raises for the student's sake (errors go in ``error``).
-
-    ``support`` (the released files) may come apart from the task, shared by all tasks.
-    """
+def run_task(task: Task) -> Outcome:
+    """Grade one student; never raises for the student's sake (errors go in ``error``)."""
     import socket
 
     started = time.monotonic()
@@ -99,7 +96,7 @@ def run_task(task: Task, support: dict[str, bytes] | None = None) -> Outcome:
         return outcome
     with tempfile.TemporaryDirectory(prefix="autograder-kit-") as kit:
         try:
-            support = _write_support(Path(kit), support or task.support)
+            support = _write_support(Path(kit), task.support)
             for name, (student, instructor) in task.notebooks.items():
                 nb = trusted_notebook(student, instructor)
                 ctx = context(f"{name}.ipynb", student, support, task.limits, task.sandboxed,

@@ -3,7 +3,7 @@
 It copies one assignment's source from the repository (``ps1_convolution`` by
 default; the built-in toy assignment when no source exists yet) into a new course
 folder, releases it, writes a class of synthetic submissions as a learning-management
-system would hand them over (see :mod:`autograder.synthetic`), then runs ``collect``,
+system would hand them over (see :mod:`autograder.demo.synthetic`), then runs ``collect``,
 ``grade``, ``export`` and ``feedback`` and prints the score table. The real course's
 gradebook and folders are never touched.
 """
@@ -18,15 +18,15 @@ from pathlib import Path
 import nbformat
 
 from autograder import cells as C
-from autograder import synthetic, toy
 from autograder.collect import CollectReport, collect
 from autograder.course import Course, CourseError
-from autograder.export import export
+from autograder.demo import synthetic, toy
+from autograder.demo.workspace import add_source, generate_release, make_course
 from autograder.feedback import feedback
-from autograder.grade import GradeRun, format_table, grade, mode_line
-from autograder.workspace import add_source, generate_release, make_course
+from autograder.grade import GradeRun, grade, mode_line
+from autograder.reporting import export, format_table
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 DEFAULT_WORKDIR = REPO / "grading" / "demo"
 
@@ -86,7 +86,7 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
     workers : int, optional
         Grading processes (default: one per core).
     cases : list of Case, optional
-        The synthetic class (default: :data:`autograder.synthetic.CLASS`).
+        The synthetic class (default: :data:`autograder.demo.synthetic.CLASS`).
     progress : bool
         Progress bars on stderr.
     cell_timeout : float
