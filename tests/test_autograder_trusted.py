@@ -224,3 +224,12 @@ here = sorted(os.listdir("."))
         assert k.get_global("here")[1] == ["mine.ipynb"]
     finally:
         k.close()
+
+
+def test_only_names_the_grader_looks_up_get_stand_ins():
+    from autograder.grade.execute import names_used
+
+    used = names_used(["import numpy as np\ndef helper(v):\n    return im2col(v) + np.pi\n",
+                       "check(conv_forward, x)", "this is not python"])
+    assert {"im2col", "conv_forward", "check", "x", "np", "helper"} <= used
+    assert "student_only_name" not in used
