@@ -388,3 +388,14 @@ def test_release_verb_hands_over_to_the_release_step(monkeypatch, capsys):
     assert cli(["--course-root", str(ROOT), "release"]) == 0
     assert calls == [(["ps1_convolution", "ps2_pooling"], ROOT), (None, ROOT)]
     assert "released" in capsys.readouterr().out
+
+
+def test_grade_refuses_to_run_student_code_without_the_sandbox(monkeypatch, capsys, toy_course):
+    import autograder.grade as grade_mod
+
+    monkeypatch.setattr(grade_mod, "bwrap_works", lambda: False)
+    assert cli(["--course-root", str(toy_course.root), "grade", "toy"]) == 2
+    err = capsys.readouterr().err
+    assert "bubblewrap" in err and "--unsafe-no-sandbox" in err
+    assert grade_mod.sandbox_mode(unsafe=True) == "unsafe"
+    assert "UNSAFE" in grade_mod.mode_line("unsafe")
