@@ -26,11 +26,15 @@ class RecordingAutograde(_RemembersLastError, Autograde):
 
     #: notebook name -> outputs of each cell, from :class:`autograder.grade.task.Outcome`
     replay: dict | None = None
+    #: notebook name -> the release notebook (for the integrity repair)
+    release: dict | None = None
 
     def init_single_notebook_resources(self, notebook_filename):
         resources = super().init_single_notebook_resources(notebook_filename)
         if self.replay is not None:
-            resources["autograder"] = {"outputs": self.replay.get(resources["unique_key"])}
+            name = resources["unique_key"]
+            resources["autograder"] = {"outputs": self.replay.get(name),
+                                       "release": (self.release or {}).get(name)}
         return resources
 
     def init_assignment(self, assignment_id, student_id):

@@ -138,8 +138,6 @@ class Course:
     def report_dir(self, assignment: str) -> Path:
         return self.data_dir / "reports" / assignment
 
-    def staged_root(self) -> Path:
-        return self.data_dir / "staged"
 
     @property
     def roster_path(self) -> Path:

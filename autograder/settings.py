@@ -16,7 +16,7 @@ class Autograder(Configurable):
 
     data_directory = Unicode(
         "grading/work",
-        help="Where the pipeline keeps its records (roster, reports, staged notebooks), "
+        help="Where the pipeline keeps its records (roster, collect and grade reports), "
         "relative to the course root. Keep it out of git.",
     ).tag(config=True)
 

@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import nbformat
 from tqdm import tqdm
 
 from autograder.course import Course, CourseError, check_id
@@ -94,15 +95,15 @@ def support_files(course: Course, assignment: str) -> dict[str, bytes]:
     return files
 
 
-def make_task(course: Course, assignment: str, student: str, sandboxed: bool) -> Task:
-    """The task for one staged student: their notebooks and the instructor's, as bytes."""
+def make_task(course: Course, assignment: str, student: str, repaired: dict,
+              sandboxed: bool) -> Task:
+    """The task for one student: their repaired notebooks and the instructor's, as bytes."""
     s = course.settings
-    staged = course.staged_root() / student / assignment
     notebooks = {}
     for source in course.source_notebooks(assignment):
-        mine = staged / source.name
-        if mine.is_file():
-            notebooks[source.stem] = (mine.read_bytes(), source.read_bytes())
+        if source.stem in repaired:
+            notebooks[source.stem] = (nbformat.writes(repaired[source.stem]).encode(),
+                                      source.read_bytes())
     limits = Limits(memory_mb=s.memory_limit_mb, file_size_mb=s.file_size_limit_mb,
                     cpu_seconds=int(s.notebook_timeout) + 60, processes=s.process_limit,
                     max_output_chars=s.max_output_chars)
@@ -146,19 +147,20 @@ def grade(
     available = submitted_students(course, assignment)
     wanted = [check_id("student id", s) for s in students] if students else available
     run = GradeRun(assignment, max_score=sum(c.max_score for c in columns), mode=mode)
-    to_grade: list[str] = []
+    tasks: list[Task] = []
     for student in wanted:
         if student not in available:
             continue  # reported as missing
-        prepared = prepare(course, assignment, student, release)
+        prepared, repaired = prepare(course, assignment, student, release)
         if mode == "unsafe":
             prepared.notes.append(UNSAFE_NOTE)
         run.results[student] = prepared
         if prepared.ok:
-            to_grade.append(student)
+            tasks.append(make_task(course, assignment, student, repaired, mode == "bwrap"))
+    to_grade = [t.student for t in tasks]
     try:
-        if to_grade:
-            _run_tasks(course, assignment, to_grade, workers, scheduler, run, progress)
+        if tasks:
+            _run_tasks(course, assignment, tasks, release, workers, scheduler, run, progress)
     finally:
         # interrupted or not, the students graded so far keep their records
         done = {s: r for s, r in run.results.items() if s not in to_grade or s in run.finished}
@@ -169,24 +171,22 @@ def grade(
     return run
 
 
-def _priorities(course: Course, assignment: str, students: list[str]) -> dict[str, float]:
+def _priorities(course: Course, assignment: str, tasks: list[Task]) -> dict[str, float]:
     """Longest first: the last grading time when known, else the notebooks' size."""
     before = load_results(course.report_dir(assignment))
-    staged = course.staged_root()
-    sizes = {s: sum(p.stat().st_size for p in (staged / s / assignment).glob("*.ipynb"))
-             for s in students}
-    return {s: (before[s].seconds * 1e6 if s in before and before[s].seconds else sizes[s])
-            for s in students}
+    sizes = {t.student: sum(len(mine) for mine, _ in t.notebooks.values()) for t in tasks}
+    return {s: (before[s].seconds * 1e6 if s in before and before[s].seconds else size)
+            for s, size in sizes.items()}
 
 
-def _run_tasks(course: Course, assignment: str, students: list[str], workers: int | None,
-               scheduler: str | None, run: GradeRun, progress: bool) -> None:
+def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Release,
+               workers: int | None, scheduler: str | None, run: GradeRun,
+               progress: bool) -> None:
     from autograder.grade import cluster
     from autograder.grade.record import Recorder
 
-    tasks = [make_task(course, assignment, s, run.mode == "bwrap") for s in students]
-    recorder = Recorder(course)
-    bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="student",
+    recorder = Recorder(course, release.notebooks)
+    bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="student",
                disable=not progress, file=sys.stderr, dynamic_ncols=True)
 
     def on_outcome(outcome: Outcome) -> None:
@@ -209,6 +209,6 @@ def _run_tasks(course: Course, assignment: str, students: list[str], workers: in
     try:
         with cluster.connect(address, size) as client:
             cluster.run(client, tasks, support_files(course, assignment),
-                        _priorities(course, assignment, students), on_outcome)
+                        _priorities(course, assignment, tasks), on_outcome)
     finally:
         bar.close()

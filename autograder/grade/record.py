@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import io
 import logging
-import os
 import time
 import warnings
 
@@ -23,9 +22,13 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
     IgnorePattern,
     LimitOutput,
     NbGraderPreprocessor,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 from traitlets.config import Config
@@ -33,6 +36,7 @@ from traitlets.config import Config
 from autograder.converters import RecordingAutograde
 from autograder.course import Course
 from autograder.grade.task import Outcome
+from autograder.prepare import RepairSubmission
 from autograder.reporting import StudentResult
 
 
@@ -51,8 +55,13 @@ class ReplayOutputs(NbGraderPreprocessor):
 
 
 def grading_config(course: Course) -> Config:
-    """nbgrader's configuration with ReplayOutputs as the execute step."""
+    """nbgrader's configuration: the integrity repair first among the sanitize steps,
+    ReplayOutputs as the execute step."""
     cfg = copy.deepcopy(course.config)
+    cfg.Autograde.sanitize_preprocessors = [
+        RepairSubmission, ClearOutput, DeduplicateIds, OverwriteKernelspec,
+        OverwriteCells, CheckCellMetadata,
+    ]
     cfg.Autograde.autograde_preprocessors = [
         ReplayOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata,
@@ -63,16 +72,15 @@ def grading_config(course: Course) -> Config:
 class Recorder:
     """Writes one student's outcome into the gradebook and the autograded folder."""
 
-    def __init__(self, course: Course, retries: int = 3):
+    def __init__(self, course: Course, release: dict, retries: int = 3):
         # nbgrader's gradebook code triggers SQLAlchemy 2 chatter on every student
         warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning)
         self.course = course
+        self.release = release  # notebook name -> the release notebook
         self.config = grading_config(course)
         self.retries = retries
         self.coursedir = CourseDirectory(config=self.config)
         self.coursedir.root = str(course.root)
-        staged = course.staged_root()
-        self.coursedir.submitted_directory = os.path.relpath(staged, course.root)
 
     def record(self, assignment: str, outcome: Outcome) -> StudentResult:
         """Score ``outcome``; never raises (a failure is a result with a reason)."""
@@ -97,6 +105,7 @@ class Recorder:
         app.force = True
         app.create_student = True
         app.replay = outcome.outputs
+        app.release = self.release
         buffer = io.StringIO()
         handler = logging.StreamHandler(buffer)
         handler.setLevel(logging.ERROR)
