@@ -136,3 +136,28 @@ def test_the_same_with_a_postgresql_gradebook(cluster, tmp_path, postgres_url): 
     course, assignment = _grade_on(*cluster, tmp_path, settings)
     assert not list(tmp_path.rglob("gradebook.db"))
     _check_gradebook(postgres_url, course.coursedir.course_id, assignment)
+
+
+def _dies_for_the_killer(task):
+    """Stands in for run_task: the worker process dies on one student, grades the others."""
+    from autograder.grade.task import Outcome
+
+    if task.student == "killer":
+        os._exit(1)
+    return Outcome(task.student)
+
+
+def test_a_submission_that_keeps_killing_workers_fails_alone(monkeypatch):
+    from autograder.grade import cluster
+    from autograder.grade.sandbox import Limits
+    from autograder.grade.task import Task
+
+    monkeypatch.setattr(cluster, "run_task", _dies_for_the_killer)
+    tasks = [Task(s, {}, Limits(), False, 1.0, 1.0) for s in ("a", "killer", "b")]
+    outcomes = {}
+    with cluster.connect(None, 2) as client:
+        cluster.run(client, tasks, {}, {"killer": 10}, lambda o: outcomes.setdefault(o.student, o))
+    assert sorted(outcomes) == ["a", "b", "killer"]
+    assert outcomes["a"].error == outcomes["b"].error == ""
+    assert outcomes["killer"].error.startswith(
+        f"its grading worker died {cluster.ALLOWED_FAILURES + 1} times")
