@@ -13,14 +13,16 @@ import sys
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
-# nbgrader runs the `alembic` script of its own environment through PATH when it
-# creates a gradebook; put that environment first so `.venv/bin/nbgrader ...`
-# works without activating the virtualenv.
-_BIN = os.path.dirname(sys.executable)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The autograder's nbgrader plugins (below) live in this folder's autograder/ package.
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+# nbgrader runs the `alembic` script of its own environment through PATH when it
+# creates a gradebook: `.venv/bin/nbgrader ...` works without an activated venv.
+from autograder.course import ensure_tools_on_path  # noqa: E402
+
+ensure_tools_on_path()
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "convnets"
@@ -28,12 +30,13 @@ c.CourseDirectory.course_id = "convnets"
 # the generated student versions in assignments/.
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
-# Grading data stays under autograder/ and out of git.
-c.CourseDirectory.submitted_directory = "autograder/submitted"
-c.CourseDirectory.autograded_directory = "autograder/autograded"
-c.CourseDirectory.feedback_directory = "autograder/feedback"
+# Grading data lives in one folder, grading/, out of git (autograder/ holds code only).
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.autograded_directory = "grading/autograded"
+c.CourseDirectory.feedback_directory = "grading/feedback"
 # A busy timeout instead of failing on a locked SQLite database.
-GRADEBOOK = os.path.join(HERE, "autograder", "gradebook.db")
+GRADEBOOK = os.path.join(HERE, "grading", "gradebook.db")
+os.makedirs(os.path.dirname(GRADEBOOK), exist_ok=True)
 c.CourseDirectory.db_url = f"sqlite:///{GRADEBOOK}?timeout=60"
 
 # --- Grading --------------------------------------------------------------------------
@@ -49,14 +52,21 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 
+# `nbgrader zip_collect` and `nbgrader export` follow the autograder's rules: files go
+# to the roster id their name starts with, and rows carry the status (graded, failed,
+# tampered...) so that a failure is never read as a zero.
+c.ZipCollectApp.collector_plugin = "autograder.plugins.RosterCollector"
+c.ExportApp.plugin_class = "autograder.plugins.StatusExport"
+
 # The autograder pipeline (`python -m autograder`, see autograder/README.md); plain
 # nbgrader ignores this section.
 c.Autograder.cell_timeout = 30  # seconds per cell
 c.Autograder.notebook_timeout = 600  # seconds per notebook; later cells are not run
 c.Autograder.memory_limit_mb = 4096  # address space of a grading kernel
-c.Autograder.sandbox = "auto"  # bubblewrap when it works here, else none (reported)
-c.Autograder.kernel_launch = "fork"  # kernels forked from a pre-loaded process
-c.Autograder.workers = 0  # parallel grading processes; 0 = one per CPU core
+c.Autograder.workers = 0  # Dask LocalCluster workers; 0 = one per CPU core
+c.Autograder.scheduler = ""  # or "tcp://HOST:8786": grade on a running Dask cluster
+# Student code always runs in a bubblewrap sandbox; `grade --unsafe-no-sandbox` is the
+# only way around it, and every exported row then says "graded unsandboxed".
 # A PostgreSQL gradebook instead of SQLite (pip install psycopg2-binary):
 # c.CourseDirectory.db_url = "postgresql+psycopg2://USER:PASSWORD@HOST:5432/gradebook"
 

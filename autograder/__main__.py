@@ -38,7 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", default=None, metavar="ID",
                    help="grade only this student (repeatable)")
     p.add_argument("--workers", type=int, default=None,
-                   help="parallel grading processes (default: one per CPU core)")
+                   help="workers of the Dask LocalCluster (default: one per CPU core)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on a running Dask cluster (default: c.Autograder.scheduler; "
+                   "empty: a LocalCluster on this machine)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run student code without bubblewrap (only where it cannot work; "
+                   "every exported row says so)")
     p.add_argument("--cell-timeout", type=float, default=None,
                    help="seconds per cell (default: c.Autograder.cell_timeout, 30)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -61,8 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                    "built-in toy assignment if its source is missing)")
     p.add_argument("--workdir", default=None,
                    help="folder for the throw-away course, downloads and scores "
-                   "(default: autograder/work/demo, replaced on every run)")
+                   "(default: grading/demo, replaced on every run)")
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--unsafe-no-sandbox", action="store_true")
     return parser
 
 
@@ -80,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.verb == "demo":
         from autograder.demo import main as demo_main
 
-        return demo_main(args.workdir, args.assignment, args.workers)
+        return demo_main(args.workdir, args.assignment, args.workers, args.unsafe_no_sandbox)
     if args.verb == "release":
         return _release(args)
     if args.verb == "similarity":
@@ -93,18 +100,19 @@ def run(args: argparse.Namespace) -> int:
         report = collect(course, args.assignment, args.downloads, args.roster)
         print("\n".join(report.summary_lines()))
     elif args.verb == "grade":
-        from autograder.grade import format_table, grade
+        from autograder.grade import grade, mode_line, sandbox_mode
+        from autograder.reporting import format_table
 
         if args.workers is not None and args.workers < 1:
             raise CourseError(f"--workers must be at least 1, got {args.workers}")
-        result = grade(course, args.assignment, args.student, args.workers, overrides,
-                       progress=not args.no_progress)
+        print(f"mode: {mode_line(sandbox_mode(args.unsafe_no_sandbox))}", flush=True)
+        result = grade(course, args.assignment, args.student, args.workers,
+                       progress=not args.no_progress, scheduler=args.scheduler,
+                       unsafe=args.unsafe_no_sandbox)
         print(format_table(result.rows, result.max_score))
-        if result.isolation.note:
-            print(f"note: {result.isolation.note}")
-        print(f"graded in {result.seconds:g} s")
+        print(f"graded in {result.seconds:g} s; mode: {mode_line(result.mode)}")
     elif args.verb == "export":
-        from autograder.export import export
+        from autograder.reporting import export
 
         rows = export(course, args.assignment, args.out)
         print(f"wrote {len(rows)} rows to {args.out}")

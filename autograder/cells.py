@@ -20,7 +20,8 @@ class NotebookReadError(ValueError):
 
 
 def read_notebook(path: str | Path) -> NotebookNode:
-    """Read a notebook as nbformat 4, raising :class:`NotebookReadError` with the reason.
+    """Read a notebook as nbformat 4 (older formats are upgraded), raising
+    :class:`NotebookReadError` with the reason.
 
     Parameters
     ----------
@@ -37,7 +38,7 @@ def read_notebook(path: str | Path) -> NotebookNode:
             f"{Path(path).name} is not valid JSON (line {err.lineno}, column {err.colno}: "
             f"{err.msg}); the file is probably truncated or was edited by hand"
         ) from None
-    if not isinstance(data, dict) or "cells" not in data:
+    if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
         raise NotebookReadError(f"{Path(path).name} is JSON but not a Jupyter notebook")
     try:
         return nbformat.reads(json.dumps(data), as_version=4)

@@ -21,7 +21,21 @@ class _RemembersLastError:
 
 
 class RecordingAutograde(_RemembersLastError, Autograde):
-    """``Autograde`` that also remembers why setting up an assignment failed."""
+    """``Autograde`` that remembers why a notebook failed, and hands each notebook the
+    outputs a worker computed (``resources["autograder"]["outputs"]``)."""
+
+    #: notebook name -> outputs of each cell, from :class:`autograder.grade.task.Outcome`
+    replay: dict | None = None
+    #: notebook name -> the release notebook (for the integrity repair)
+    release: dict | None = None
+
+    def init_single_notebook_resources(self, notebook_filename):
+        resources = super().init_single_notebook_resources(notebook_filename)
+        if self.replay is not None:
+            name = resources["unique_key"]
+            resources["autograder"] = {"outputs": self.replay.get(name),
+                                       "release": (self.release or {}).get(name)}
+        return resources
 
     def init_assignment(self, assignment_id, student_id):
         try:
@@ -32,4 +46,14 @@ class RecordingAutograde(_RemembersLastError, Autograde):
 
 
 class RecordingGenerateFeedback(_RemembersLastError, GenerateFeedback):
-    """``GenerateFeedback`` that remembers the exception of the failing notebook."""
+    """``GenerateFeedback`` that remembers the exception of the failing notebook and
+    hands each notebook the student's row and the hidden lines (``resources
+    ["autograder"]``, read by the feedback preprocessors)."""
+
+    context: dict | None = None
+
+    def init_single_notebook_resources(self, notebook_filename):
+        resources = super().init_single_notebook_resources(notebook_filename)
+        if self.context is not None:
+            resources["autograder"] = self.context
+        return resources

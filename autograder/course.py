@@ -46,7 +46,8 @@ def check_id(kind: str, value: str) -> str:
 
 
 def ensure_tools_on_path() -> None:
-    """Put this interpreter's ``bin`` folder on PATH.
+    """Put this interpreter's ``bin`` folder on PATH (the one place this is done;
+    ``nbgrader_config.py`` calls it, so it runs whenever a course is loaded).
 
     nbgrader runs the ``alembic`` command when it creates a gradebook; without the
     virtual environment activated that command is not found.
@@ -83,7 +84,6 @@ class Course:
         overrides : traitlets Config, optional
             Values that win over the file (command-line options, tests).
         """
-        ensure_tools_on_path()
         folder = Path(root if root is not None else os.getcwd()).resolve()
         cfg_file = folder / CONFIG_NAME
         if not cfg_file.is_file():
@@ -138,8 +138,6 @@ class Course:
     def report_dir(self, assignment: str) -> Path:
         return self.data_dir / "reports" / assignment
 
-    def staged_root(self) -> Path:
-        return self.data_dir / "staged"
 
     @property
     def roster_path(self) -> Path:
@@ -163,18 +161,3 @@ class Course:
         if not found:
             raise CourseError(f"assignment {assignment!r} has no source notebooks in {folder}")
         return found
-
-    def private_paths(self) -> list[Path]:
-        """Files and folders a grading kernel must not see (solutions, gradebook, records)."""
-        paths = [
-            self.step_root(self.coursedir.source_directory),
-            self.step_root(self.coursedir.submitted_directory),
-            self.step_root(self.coursedir.autograded_directory),
-            self.step_root(self.coursedir.feedback_directory),
-            self.data_dir,
-        ]
-        db = self.sqlite_path
-        if db is not None:
-            paths += [db.with_name(db.name + suffix) for suffix in ("", "-journal", "-wal", "-shm")]
-        paths += [Path(p) for p in self.settings.hidden_paths]
-        return paths

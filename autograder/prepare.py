@@ -1,22 +1,21 @@
-"""Before grading: read, check and repair each submission, then stage it for nbgrader.
+"""Before grading: read, check and repair each submission; the scan report.
 
-The submitted file is never modified. The repaired copy goes to the staging folder,
-which is the submitted directory the pipeline's nbgrader reads from.
+The submitted file is never modified and nothing is copied: :func:`prepare` repairs
+the notebooks in memory (they go to the workers), and nbgrader's own sanitize step
+repeats the same repair with :class:`RepairSubmission`, so both see the same cells.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import nbformat
 from nbformat import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder import cells as C
 from autograder.course import Course
 from autograder.integrity import check_and_repair
-from autograder.results import StudentResult
+from autograder.reporting import StudentResult
 from autograder.scan import scan_notebook
 
 
@@ -39,10 +38,6 @@ class Release:
         return cls(notebooks, locked)
 
 
-def staged_dir(course: Course, assignment: str, student: str) -> Path:
-    return course.staged_root() / student / assignment
-
-
 def _fix_cell_ids(nb: NotebookNode) -> None:
     """Cell ids exist from nbformat 4.5 on: add missing ones, drop them before."""
     if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
@@ -56,21 +51,33 @@ def _fix_cell_ids(nb: NotebookNode) -> None:
             cell.pop("id", None)
 
 
-def prepare(course: Course, assignment: str, student: str, release: Release) -> StudentResult:
-    """Check one student's submission and stage the repaired notebooks.
+class RepairSubmission(NbGraderPreprocessor):
+    """nbgrader sanitize step: put back the released locked and test cells, as
+    :func:`prepare` did (the release comes in ``resources["autograder"]["release"]``)."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        release = (resources.get("autograder") or {}).get("release")
+        if release is not None:
+            check_and_repair(nb, release)
+            _fix_cell_ids(nb)
+        return nb, resources
+
+
+def prepare(course: Course, assignment: str, student: str,
+            release: Release) -> tuple[StudentResult, dict[str, NotebookNode]]:
+    """Check one student's submission; repair its notebooks in memory.
 
     Returns
     -------
     StudentResult
-        ``ok`` is True when the submission is staged for grading; otherwise ``reason``
-        says why it cannot be graded (unreadable notebook, nothing submitted).
+        ``ok`` is True when there is something to grade; otherwise ``reason`` says why
+        (unreadable notebook, nothing submitted). Tampering and scan findings are in it.
+    dict
+        Notebook name -> the repaired notebook.
     """
     result = StudentResult(student, ok=True)
     source = course.submitted_dir(student, assignment)
-    target = staged_dir(course, assignment, student)
-    if target.exists():
-        shutil.rmtree(target)
-    found = 0
+    repaired: dict[str, NotebookNode] = {}
     for stem, release_nb in release.notebooks.items():
         path = source / f"{stem}.ipynb"
         if not path.is_file():
@@ -79,16 +86,14 @@ def prepare(course: Course, assignment: str, student: str, release: Release) -> 
         try:
             nb = C.read_notebook(path)
         except C.NotebookReadError as err:
-            return StudentResult.failed(student, str(err), notes=result.notes)
+            return StudentResult.failed(student, str(err), notes=result.notes), {}
         integrity = check_and_repair(nb, release_nb)
         result.tampered += integrity.tampered
         result.notes += integrity.notes
         result.flags += [f.describe() for f in scan_notebook(nb, release.locked_ids)]
         _fix_cell_ids(nb)
-        target.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, target / f"{stem}.ipynb")
-        found += 1
-    if not found:
+        repaired[stem] = nb
+    if not repaired:
         return StudentResult.failed(student, "no notebook of this assignment was submitted",
-                                    notes=result.notes)
-    return result
+                                    notes=result.notes), {}
+    return result, repaired

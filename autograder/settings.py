@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from traitlets import Enum, Float, Integer, List, Unicode
+from traitlets import Float, Integer, Unicode
 from traitlets.config import Configurable
 
 
@@ -15,8 +15,8 @@ class Autograder(Configurable):
     """Grading limits and locations; every value can be set in ``nbgrader_config.py``."""
 
     data_directory = Unicode(
-        "autograder/work",
-        help="Where the pipeline keeps its records (roster, reports, staged notebooks), "
+        "grading/work",
+        help="Where the pipeline keeps its records (roster, collect and grade reports), "
         "relative to the course root. Keep it out of git.",
     ).tag(config=True)
 
@@ -25,9 +25,6 @@ class Autograder(Configurable):
     )
     notebook_timeout = Float(
         600.0, help="Seconds a whole notebook may run; later cells are not run."
-    ).tag(config=True)
-    iopub_timeout = Float(
-        4.0, help="Seconds to wait for a cell's last output once it has replied."
     ).tag(config=True)
     startup_timeout = Float(60.0, help="Seconds a grading kernel may take to start.").tag(
         config=True
@@ -41,38 +38,17 @@ class Autograder(Configurable):
     max_output_chars = Integer(
         20_000, help="Printed characters kept per cell; the rest is dropped with a note."
     ).tag(config=True)
-    max_output_bytes = Integer(
-        5_000_000, help="Rich output (plots, HTML) kept per cell, as characters of JSON."
+    process_limit = Integer(
+        64, help="Processes a grading kernel may run at once (applied when grading runs "
+        "as root, where the kernel gets its own user id)."
     ).tag(config=True)
-    sandbox = Enum(
-        ["auto", "bwrap", "none"],
-        "auto",
-        help="'bwrap' runs each kernel in a bubblewrap sandbox (read-only system, hidden "
-        "solutions/gradebook, no network); 'auto' uses it when it works here.",
-    ).tag(config=True)
-    kernel_launch = Enum(
-        ["fork", "spawn"],
-        "fork",
-        help="'fork' starts kernels from a pre-loaded process per worker (fast, Linux); "
-        "'spawn' starts a fresh interpreter per kernel.",
-    ).tag(config=True)
-    preload_modules = List(
-        Unicode(),
-        ["numpy", "matplotlib.pyplot"],
-        help="Modules the kernel factory imports once so that every forked kernel has them.",
+    scheduler = Unicode(
+        "", help="Address of a running Dask scheduler (tcp://HOST:PORT); empty: grade on "
+        "a LocalCluster started on this machine."
     ).tag(config=True)
     workers = Integer(0, help="Parallel grading processes; 0 means one per CPU core.").tag(
         config=True
     )
-    hidden_paths = List(
-        Unicode(),
-        [],
-        help="Extra files or folders that grading kernels must not see (absolute paths).",
-    ).tag(config=True)
-    worker_grace = Float(
-        120.0,
-        help="Seconds beyond notebook_timeout after which a stuck grading process is killed.",
-    ).tag(config=True)
 
     def effective_workers(self) -> int:
         """Number of worker processes to start (at least one)."""

@@ -1,18 +1,22 @@
-"""Grading throughput: plain serial ``nbgrader autograde`` vs the autograder pipeline.
+"""Grading throughput: plain serial ``nbgrader autograde`` vs the autograder on Dask.
 
 Builds a throw-away course with one assignment (the real ``ps1_convolution`` when its
-source is in ``solutions/``, else the built-in toy assignment), writes 40 synthetic
-submissions, grades them once with one plain ``nbgrader autograde ASSIGNMENT --force``
-command (serial, one process: nbgrader at its best) and once with the pipeline
-(``--workers`` processes, default 2), and prints submissions per minute for both and
-the ratio. Not a timed test: run it by hand.
+source is in ``solutions/``, else the built-in toy assignment) and a class of
+synthetic submissions that includes a student whose code never ends (it costs one
+cell timeout wherever it is graded). It grades the class, in one run and on the same
+machine, three ways: one plain ``nbgrader autograde ASSIGNMENT --force`` command
+(serial, one process: nbgrader at its best), then the autograder on a Dask
+``LocalCluster`` with 1 worker, then with 2 workers; and prints submissions per
+minute for each and the ratios. Not a timed test: run it by hand.
 
-    .venv/bin/python -m benchmarks.bench_grading [--assignment ID] [--count 40] [--workers 2]
+    .venv/bin/python -m benchmarks.bench_grading [--assignment ID] [--count 16]
+        [--workers 1 2] [--cell-timeout 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -27,25 +31,33 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from autograder import cells as C  # noqa: E402
-from autograder import synthetic, toy  # noqa: E402
-from autograder.course import ensure_tools_on_path  # noqa: E402
+from autograder.demo import synthetic, toy  # noqa: E402
+from autograder.demo.workspace import add_source, generate_release, make_course  # noqa: E402
 from autograder.grade import grade  # noqa: E402
-from autograder.workspace import add_source, generate_release, make_course  # noqa: E402
+from autograder.grade.sandbox import bwrap_works  # noqa: E402
 
-# Cases whose cost is the pipeline's, not a timeout both sides would wait out equally.
-MIX = ["perfect", "partial", "wrong_shapes", "raises", "tampered_test", "reference_import",
+# A class as it comes: mostly honest work, some broken, one tampered, one that never ends.
+MIX = ["perfect", "partial", "wrong_shapes", "raises", "tampered_test", "infinite_loop",
        "perfect", "untouched"]
 
 
-def build(workdir: Path, assignment: str | None):
-    course = make_course(workdir / "course", course_id="bench")
+def build(workdir: Path, assignment: str | None, cell_timeout: float):
+    settings = (f"c.Execute.timeout = {int(cell_timeout)}\n"
+                "c.Execute.interrupt_on_timeout = True\n"
+                f"c.Autograder.cell_timeout = {cell_timeout}\n")
+    course = make_course(workdir / "course", course_id="bench", extra_config=settings)
     if assignment and (ROOT / "solutions" / assignment).is_dir():
         add_source(course, assignment, ROOT / "solutions" / assignment)
     else:
         assignment = toy.ASSIGNMENT
         course.source_dir(assignment).mkdir(parents=True)
-        nbformat.write(toy.source_notebook(), course.source_dir(assignment) / f"{assignment}.ipynb")
+        nbformat.write(toy.source_notebook(),
+                       course.source_dir(assignment) / f"{assignment}.ipynb")
     generate_release(course, assignment)
+    kit = ROOT / "assignments" / assignment
+    if kit.is_dir():
+        shutil.copytree(kit, course.release_dir(assignment), dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
     return course, assignment
 
 
@@ -54,7 +66,7 @@ def place(course, assignment: str, count: int) -> None:
     release = C.read_notebook(release_path)
     source = C.read_notebook(course.source_dir(assignment) / release_path.name)
     for i in range(count):
-        kind = MIX[i % len(MIX)]
+        kind = "infinite_loop" if i == count - 1 else MIX[i % len(MIX)]
         folder = course.submitted_dir(f"b{i:03d}", assignment)
         folder.mkdir(parents=True)
         nbformat.write(synthetic.make_notebook(kind, release, source), folder / release_path.name)
@@ -63,15 +75,18 @@ def place(course, assignment: str, count: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="ps1_convolution")
-    parser.add_argument("--count", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--cell-timeout", type=float, default=10.0)
     args = parser.parse_args(argv)
-    ensure_tools_on_path()
     workdir = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    unsafe = not bwrap_works()
     try:
-        course, assignment = build(workdir, args.assignment)
+        course, assignment = build(workdir, args.assignment, args.cell_timeout)
         place(course, assignment, args.count)
-        print(f"assignment {assignment}, {args.count} submissions, workers {args.workers}")
+        print(f"assignment {assignment}, {args.count} submissions (one never ends), "
+              f"cell timeout {args.cell_timeout:g} s, {os.cpu_count()} cores"
+              + (", UNSAFE (no bwrap here)" if unsafe else ", sandboxed"))
 
         start = time.perf_counter()
         done = subprocess.run(
@@ -81,16 +96,23 @@ def main(argv: list[str] | None = None) -> None:
         plain = time.perf_counter() - start
         graded = done.stderr.count("Setting destination file permissions to 444")
         print(f"plain nbgrader autograde (serial): {plain:7.1f} s  "
-              f"{args.count / plain * 60:7.1f} submissions/min  ({graded} graded)")
-
-        start = time.perf_counter()
-        run = grade(course, assignment, workers=args.workers, progress=False)
-        ours = time.perf_counter() - start
-        ok = sum(1 for r in run.results.values() if r.ok)
-        print(f"autograder pipeline ({args.workers} workers):  {ours:7.1f} s  "
-              f"{args.count / ours * 60:7.1f} submissions/min  ({ok} graded, "
-              f"isolation: {run.isolation.mode})")
-        print(f"ratio: {plain / ours:.2f}x")
+              f"{args.count / plain * 60:6.1f} submissions/min  ({graded} graded)")
+        seconds = {}
+        for workers in args.workers:
+            start = time.perf_counter()
+            run = grade(course, assignment, workers=workers, progress=False, unsafe=unsafe)
+            seconds[workers] = time.perf_counter() - start
+            ok = sum(1 for r in run.results.values() if r.ok)
+            print(f"autograder, LocalCluster {workers} worker(s): {seconds[workers]:7.1f} s  "
+                  f"{args.count / seconds[workers] * 60:6.1f} submissions/min  "
+                  f"{args.count / seconds[workers] * 60 / workers:6.1f} per min per core  "
+                  f"({ok} graded; client recording {run.record_seconds / args.count:.2f} "
+                  "s per submission)")
+        for workers, took in seconds.items():
+            print(f"ratio {workers} worker(s) vs plain nbgrader: {plain / took:.2f}x")
+        if len(seconds) > 1:
+            low, high = min(seconds), max(seconds)
+            print(f"ratio {high} vs {low} worker(s): {seconds[low] / seconds[high]:.2f}x")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -305,7 +305,7 @@ class Course:
     def autograded(self, assignment_id: str, student: str) -> dict:
         return load(
             self.root
-            / "autograder"
+            / "grading"
             / "autograded"
             / student
             / assignment_id
@@ -348,7 +348,7 @@ def released_course() -> Course:
 
 def _submit(course: Course, assignment_id: str) -> list[str]:
     """Hand in the fake students' versions of one assignment; return their ids."""
-    submitted = course.root / "autograder" / "submitted"
+    submitted = course.root / "grading" / "submitted"
     source = load(source_notebook(assignment_id, course.root))
     released = load(release_notebook(assignment_id, course.root))
     versions = {"perfect": source, "graded-only": graded_only(source, released)}
@@ -375,7 +375,7 @@ def graded_course() -> Course:
     from nbgrader.api import Gradebook
 
     course = released_course()
-    db_url = "sqlite:///" + str(course.root / "autograder" / "gradebook.db")
+    db_url = "sqlite:///" + str(course.root / "grading" / "gradebook.db")
     for assignment_id in ASSIGNMENTS:
         students = _submit(course, assignment_id)
         done = run(

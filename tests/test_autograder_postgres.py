@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import synthetic, toy
-from autograder.demo import run_demo
+from autograder.demo import run_demo, synthetic, toy
 
 pytest.importorskip("psycopg2", reason="psycopg2-binary is part of the dev extra")
 
@@ -76,7 +75,7 @@ def test_grading_with_a_postgresql_gradebook(tmp_path, postgres_url):
     cases = [synthetic.Case("s001", "perfect"), synthetic.Case("s002", "partial"),
              synthetic.Case("s003", "raises")]
     settings = (f"c.CourseDirectory.db_url = {postgres_url!r}\n"
-                "c.Autograder.iopub_timeout = 2\nc.Autograder.notebook_timeout = 120\n")
+                "c.Autograder.notebook_timeout = 120\n")
     run = run_demo(tmp_path, toy.ASSIGNMENT, workers=2, cases=cases, progress=False,
                    cell_timeout=3, extra_settings=settings, say=lambda *_: None)
     got = {r.student: (r.status, r.score) for r in run.graded.rows}

@@ -67,7 +67,7 @@ def source_notebook() -> NotebookNode:
     return nb
 
 
-# Expected score of each synthetic case (see autograder.synthetic) on this assignment.
+# Expected score of each synthetic case (see autograder.demo.synthetic) on this assignment.
 EXPECTED_SCORE = {
     "perfect": 5.0,
     "partial": 2.0,        # relu solved, out_size left as released

@@ -12,22 +12,30 @@ from pathlib import Path
 from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
 
-from autograder.course import Course, CourseError, ensure_tools_on_path
+from autograder.course import Course, CourseError
 
 CONFIG_TEMPLATE = '''"""nbgrader configuration of a throw-away autograder course (demo or tests)."""
 import os
+import sys
 
 c = get_config()  # noqa: F821
+if {repo!r} not in sys.path:  # the autograder's nbgrader plugins
+    sys.path.insert(0, {repo!r})
+from autograder.course import ensure_tools_on_path  # noqa: E402
+
+ensure_tools_on_path()  # nbgrader finds its alembic without an activated venv
+c.ZipCollectApp.collector_plugin = "autograder.plugins.RosterCollector"
+c.ExportApp.plugin_class = "autograder.plugins.StatusExport"
 HERE = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
-c.CourseDirectory.submitted_directory = "autograder/submitted"
-c.CourseDirectory.autograded_directory = "autograder/autograded"
-c.CourseDirectory.feedback_directory = "autograder/feedback"
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.autograded_directory = "grading/autograded"
+c.CourseDirectory.feedback_directory = "grading/feedback"
 c.CourseDirectory.db_url = (
-    "sqlite:///" + os.path.join(HERE, "autograder", "gradebook.db") + "?timeout=60"
+    "sqlite:///" + os.path.join(HERE, "grading", "gradebook.db") + "?timeout=60"
 )
 {extra}
 '''
@@ -38,9 +46,10 @@ def make_course(root: Path, course_id: str = "demo", extra_config: str = "") -> 
     root.mkdir(parents=True, exist_ok=True)
     if (root / "nbgrader_config.py").exists():
         raise CourseError(f"{root} already holds a course")
-    (root / "autograder").mkdir(exist_ok=True)
+    (root / "grading").mkdir(exist_ok=True)
     (root / "nbgrader_config.py").write_text(
-        CONFIG_TEMPLATE.format(course_id=course_id, extra=extra_config)
+        CONFIG_TEMPLATE.format(course_id=course_id, extra=extra_config,
+                               repo=str(Path(__file__).resolve().parents[2]))
     )
     return Course.load(root)
 
@@ -56,7 +65,6 @@ def add_source(course: Course, assignment: str, source_folder: Path) -> None:
 
 def generate_release(course: Course, assignment: str) -> None:
     """Run nbgrader's generate_assignment (forced) in-process; raise on failure."""
-    ensure_tools_on_path()
     api = NbGraderAPI(config=Config(course.config))
     api.coursedir.root = str(course.root)
     result = api.generate_assignment(assignment, force=True)

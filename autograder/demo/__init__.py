@@ -3,7 +3,7 @@
 It copies one assignment's source from the repository (``ps1_convolution`` by
 default; the built-in toy assignment when no source exists yet) into a new course
 folder, releases it, writes a class of synthetic submissions as a learning-management
-system would hand them over (see :mod:`autograder.synthetic`), then runs ``collect``,
+system would hand them over (see :mod:`autograder.demo.synthetic`), then runs ``collect``,
 ``grade``, ``export`` and ``feedback`` and prints the score table. The real course's
 gradebook and folders are never touched.
 """
@@ -18,32 +18,23 @@ from pathlib import Path
 import nbformat
 
 from autograder import cells as C
-from autograder import synthetic, toy
 from autograder.collect import CollectReport, collect
 from autograder.course import Course, CourseError
-from autograder.export import export
+from autograder.demo import synthetic, toy
+from autograder.demo.workspace import add_source, generate_release, make_course
 from autograder.feedback import feedback
-from autograder.grade import GradeRun, format_table, grade
-from autograder.workspace import add_source, generate_release, make_course
+from autograder.grade import GradeRun, grade, mode_line
+from autograder.reporting import export, format_table
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
-DEFAULT_WORKDIR = REPO / "autograder" / "work" / "demo"
+DEFAULT_WORKDIR = REPO / "grading" / "demo"
 
 # Short limits: the endless loops of the synthetic class cost one cell timeout each.
-# Kernels must not see the real course's solutions and grading data either.
 DEMO_SETTINGS = """
 c.Autograder.cell_timeout = {cell_timeout}
 c.Autograder.notebook_timeout = 300
-c.Autograder.hidden_paths = {hidden!r}
 """
-
-
-def real_course_private_paths() -> list[str]:
-    """What kernels must not see of the repository's own course."""
-    if not (REPO / "nbgrader_config.py").is_file():
-        return [str(REPO / "solutions")]
-    return [str(p) for p in Course.load(REPO).private_paths()]
 
 
 @dataclass
@@ -61,7 +52,7 @@ def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
                  extra_settings: str = "") -> tuple[Course, str]:
     """A released course in ``workdir`` with ``assignment`` (or the toy assignment)."""
     source = REPO / "solutions" / assignment
-    settings = DEMO_SETTINGS.format(cell_timeout=cell_timeout, hidden=real_course_private_paths())
+    settings = DEMO_SETTINGS.format(cell_timeout=cell_timeout)
     settings += extra_settings
     course = make_course(workdir / "course", course_id="demo", extra_config=settings)
     if (source / f"{assignment}.ipynb").is_file():
@@ -82,7 +73,8 @@ def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
 def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | None = None,
              cases: list[synthetic.Case] | None = None, progress: bool = True,
              cell_timeout: float = 10.0, extra_settings: str = "",
-             say: Callable[[str], None] = print) -> DemoRun:
+             say: Callable[[str], None] = print, unsafe: bool = False,
+             scheduler: str | None = None) -> DemoRun:
     """Build the course and the class, then collect, grade, export and give feedback.
 
     Parameters
@@ -94,7 +86,7 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
     workers : int, optional
         Grading processes (default: one per core).
     cases : list of Case, optional
-        The synthetic class (default: :data:`autograder.synthetic.CLASS`).
+        The synthetic class (default: :data:`autograder.demo.synthetic.CLASS`).
     progress : bool
         Progress bars on stderr.
     cell_timeout : float
@@ -103,6 +95,8 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
         More ``nbgrader_config.py`` lines for the throw-away course.
     say : callable
         Where the report goes (``print``).
+    unsafe, scheduler :
+        As for :func:`autograder.grade.grade`.
     """
     course, assignment = setup_course(workdir, assignment, cell_timeout, extra_settings)
     release_path = course.release_notebooks(assignment)[0]
@@ -114,26 +108,25 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
 
     collected = collect(course, assignment, downloads, roster)
     say("\n".join(collected.summary_lines()) + "\n")
-    graded = grade(course, assignment, workers=workers, progress=progress)
+    graded = grade(course, assignment, workers=workers, progress=progress, unsafe=unsafe,
+                   scheduler=scheduler)
     csv_path = workdir / f"{assignment}-scores.csv"
     rows = export(course, assignment, csv_path)
     pages = feedback(course, assignment, progress=progress)
     kinds = {c.student: f"{c.kind}" + ("" if c.delivery == "file" else f" ({c.delivery})")
              for c in (cases or synthetic.CLASS)}
     say(format_table(rows, graded.max_score, width=70, labels=kinds))
-    note = graded.isolation.note
-    say(f"\ngraded in {graded.seconds:g} s; isolation: {graded.isolation.mode}"
-        + (f" ({note})" if note else ""))
+    say(f"\ngraded in {graded.seconds:g} s; mode: {mode_line(graded.mode)}")
     say(f"scores: {csv_path}\nfeedback: {course.step_root(course.coursedir.feedback_directory)}")
     return DemoRun(course, assignment, collected, graded, csv_path, rows, pages)
 
 
-def main(workdir: str | None, assignment: str, workers: int | None) -> int:
+def main(workdir: str | None, assignment: str, workers: int | None, unsafe: bool = False) -> int:
     """``python -m autograder demo``: everything under ``workdir`` (replaced if it exists)."""
     folder = Path(workdir) if workdir else DEFAULT_WORKDIR
     if folder.exists():
         if not (folder / "course" / "nbgrader_config.py").is_file():
             raise CourseError(f"{folder} exists and is not a demo folder; choose another --workdir")
         shutil.rmtree(folder)
-    run_demo(folder, assignment, workers)
+    run_demo(folder, assignment, workers, unsafe=unsafe)
     return 0

@@ -1,0 +1,91 @@
+"""Grading tasks on Dask: a ``LocalCluster`` on this machine, or a cluster already running.
+
+Workers of a running cluster get the grading code as a zip (``Client.upload_file``),
+so they need the course's Python environment but not the course folder. Each task grades one student
+and returns its outcome to the client. When a worker dies in the middle of a task,
+the scheduler runs the task again on another worker; after ``allowed_failures``
+deaths it gives up on that task (``KilledWorker``), and that student alone is
+``failed`` with the reason. Tasks are submitted longest first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dask
+from distributed import Client, LocalCluster, as_completed
+from distributed.scheduler import KilledWorker
+
+from autograder.grade.task import Outcome, Task, run_task
+
+#: worker deaths one task may cause before its student is failed
+ALLOWED_FAILURES = 2
+
+
+def code_zip(folder: Path) -> Path:
+    """The ``autograder`` package (Python files only) as a zip for the workers."""
+    package = Path(__file__).resolve().parents[1]
+    path = folder / "autograder_code.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(package.rglob("*.py")):
+            archive.write(file, Path("autograder") / file.relative_to(package))
+    return path
+
+
+@contextmanager
+def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
+    """A client for ``scheduler`` (``tcp://HOST:PORT``), else for a new LocalCluster."""
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        cluster = None
+        if scheduler:
+            client = Client(scheduler, timeout="30s")
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+        try:
+            if cluster is None:  # LocalCluster workers start from this process's path
+                with tempfile.TemporaryDirectory(prefix="autograder-code-") as folder:
+                    client.upload_file(str(code_zip(Path(folder))))
+            yield client
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def run(client: Client, tasks: list[Task], support: dict[str, bytes],
+        priorities: dict[str, float], on_outcome: Callable[[Outcome], None]) -> None:
+    """Run ``tasks`` (highest priority first); ``on_outcome`` sees each as it finishes.
+
+    Ctrl-C cancels what has not finished; what finished was already handed over.
+    """
+    futures = {}
+    for task in tasks:
+        # each task carries the kit itself: no shared data a dying worker could take along
+        task.support = support
+        key = f"grade-{task.student}-{os.urandom(4).hex()}"
+        future = client.submit(run_task, task, key=key, pure=False,
+                               priority=int(priorities.get(task.student, 0)))
+        futures[future] = task.student
+    try:
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                outcome = future.result()
+            except KilledWorker as err:
+                outcome = Outcome(student, error=(
+                    f"its grading worker died {ALLOWED_FAILURES + 1} times while grading it "
+                    f"({err.last_worker.address if err.last_worker else 'unknown worker'})"))
+            except Exception as err:
+                outcome = Outcome(student, error=f"grading failed: {type(err).__name__}: {err}"
+                                  [:300])
+            on_outcome(outcome)
+    finally:
+        client.cancel([f for f in futures if not f.done()])

@@ -1,0 +1,363 @@
+"""The grader's end of a sandboxed kernel: start it, talk to it, and stand-ins for its objects.
+
+:class:`Kernel` starts ``autograder/run/kernel.py`` in the sandbox and sends it cells
+and calls. :class:`Remote` and :class:`RemoteFunction` stand, in the grader's
+namespace, for objects that stay in the kernel: calling a :class:`RemoteFunction`
+sends the arguments as data and brings the result back as data (or as another
+:class:`Remote`). Its ``__globals__`` is the kernel's namespace, so a check may lend
+the student's code a helper of its own for the length of a check
+(``convkit.checks.replaced_globals``); lent helpers are withdrawn when the check puts
+the old value back.
+
+Whatever goes wrong on the kernel's side (it dies, runs past its time, sends
+nonsense) raises :class:`KernelError` here, and the kernel is started again, with the
+cells it had run replayed, the next time it is needed.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import itertools
+import os
+import select
+import signal
+import subprocess
+import time
+from collections.abc import Callable, MutableMapping
+from pathlib import Path
+
+from autograder.grade.sandbox import Limits, apply_limits, command
+from autograder.run import wire
+
+MESSAGE_LIMIT = 1 << 28
+#: seconds the kernel has to stop by itself once its time is up, before it is killed
+GRACE = 2.0
+
+
+class KernelError(Exception):
+    """The kernel could not answer: it died, ran out of time or broke the protocol."""
+
+
+class CellTimeout(KernelError):
+    """Time is up: the student's code stopped (``killed`` False) or was killed (True)."""
+
+    def __init__(self, message: str, killed: bool = False):
+        super().__init__(message)
+        self.killed = killed
+
+
+class StudentError(Exception):
+    """An exception of a type the grader does not know, raised by the student's code."""
+
+
+class Remote:
+    """An object that stays in the kernel; checks can only pass it back."""
+
+    def __init__(self, kernel: Kernel, record: dict):
+        self._kernel, self._id = kernel, record["id"]
+        self._generation = kernel.generation
+        self.__name__ = self.__qualname__ = str(record.get("name", "object"))
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__} in the student's kernel>"
+
+
+class RemoteFunction(Remote):
+    """A function (or other callable) defined by the student's code."""
+
+    def __init__(self, kernel: Kernel, record: dict):
+        super().__init__(kernel, record)
+        self.__signature__ = _signature(record.get("sig"))
+
+    def __call__(self, *args, **kwargs):
+        return self._kernel.call(self, args, kwargs)
+
+    @property
+    def __globals__(self) -> RemoteGlobals:
+        return RemoteGlobals(self._kernel, self)
+
+
+class RemoteGlobals(MutableMapping):
+    """The kernel namespace a student function reads its globals from."""
+
+    def __init__(self, kernel: Kernel, owner: Remote | None):
+        self._kernel, self._owner = kernel, owner
+
+    def __getitem__(self, name: str):
+        found, value = self._kernel.get_global(name, self._owner)
+        if not found:
+            raise KeyError(name)
+        return value
+
+    def __setitem__(self, name: str, value) -> None:
+        self._kernel.set_global(name, value, self._owner)
+
+    def __delitem__(self, name: str) -> None:
+        self._kernel.set_global(name, None, self._owner, delete=True)
+
+    def __iter__(self):
+        raise TypeError("the kernel's namespace cannot be listed from the grader")
+
+    def __len__(self) -> int:
+        raise TypeError("the kernel's namespace cannot be listed from the grader")
+
+
+class _Opaque:
+    def __repr__(self) -> str:
+        return "<default>"
+
+
+def _signature(record) -> inspect.Signature | None:
+    if type(record) is not list:
+        return None
+    try:
+        params = [
+            inspect.Parameter(str(name), inspect._ParameterKind(kind),
+                              default=(value if plain else _Opaque()) if has
+                              else inspect.Parameter.empty)
+            for name, kind, has, value, plain in record
+        ]
+        return inspect.Signature(params)
+    except (TypeError, ValueError):
+        return None
+
+
+def exception_from(record: dict) -> Exception:
+    """The grader-side exception for one the kernel reported (builtin types keep theirs)."""
+    name, message = str(record.get("type", "Exception")), str(record.get("message", ""))
+    kind = getattr(builtins, name, None)
+    if isinstance(kind, type) and issubclass(kind, Exception) and kind is not StopIteration:
+        try:
+            return kind(message)
+        except Exception:
+            pass
+    return StudentError(f"{name}: {message}")
+
+
+class Kernel:
+    """One student's sandboxed kernel, seen from the grader.
+
+    Parameters
+    ----------
+    scratch : Path
+        The student's folder (made before; holds the submission).
+    support : list of Path
+        Released files mounted read-only in it.
+    runner : Path
+        Folder holding ``kernel.py`` and ``wire.py``.
+    limits : Limits
+    sandboxed : bool
+        False only in the explicit unsafe mode.
+    startup_timeout : float
+    """
+
+    def __init__(self, scratch: Path, support: list[Path], runner: Path, limits: Limits,
+                 sandboxed: bool, startup_timeout: float = 60.0, uid: int = 0):
+        self.scratch, self.support, self.runner = scratch, support, runner
+        self.limits, self.sandboxed, self.startup_timeout = limits, sandboxed, startup_timeout
+        self.uid = uid or 200_000 + os.getpid() % 100_000
+        self.proc: subprocess.Popen | None = None
+        self.generation = 0
+        self.history: list[tuple[str, bool]] = []  # (cell, timed out) to replay
+        self.deadline = float("inf")
+        self.lent: dict[int, Callable] = {}
+        self.lent_as: dict[tuple, int] = {}
+        self.numbers = itertools.count(1)
+        self.sink: Callable[[str, str, int], None] = lambda out, err, dropped: None
+        self.events: list[str] = []
+        self._fresh: list[int] = []
+        self.last_lent: list[int] = []
+
+    # --------------------------------------------------------------- process
+    def start(self) -> None:
+        argv, env = command(self.scratch, self.support, self.runner, self.uid, self.limits,
+                            self.sandboxed)
+        log = open(self.scratch.parent / "kernel.log", "ab")  # noqa: SIM115
+        try:
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
+                cwd=self.scratch, preexec_fn=apply_limits(self.limits, self.sandboxed),
+                start_new_session=True)
+        finally:
+            log.close()
+        self.generation += 1
+        saved, self.deadline = self.deadline, time.monotonic() + self.startup_timeout
+        try:
+            header, _ = self._read()
+        except KernelError as err:
+            tail = (self.scratch.parent / "kernel.log").read_text(errors="replace")[-500:]
+            self.kill()
+            raise KernelError(f"the kernel did not start ({err}): {tail}") from None
+        finally:
+            self.deadline = saved
+        if header.get("op") != "ready":
+            self.kill()
+            raise KernelError("the kernel did not start")
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            pipe.close()
+        self.proc = None
+        self.lent.clear()
+        self.lent_as.clear()
+
+    close = kill
+
+    def ensure(self) -> None:
+        """Start the kernel if needed, replaying the cells that ran before silently."""
+        if self.proc is not None:
+            return
+        restart = self.generation > 0
+        self.start()
+        if restart:
+            saved, sink = self.deadline, self.sink
+            self.sink = lambda out, err, dropped: None
+            try:
+                for code, timed_out in list(self.history):
+                    self.deadline = time.monotonic() + (1.0 if timed_out else 600.0)
+                    self._request({"op": "run", "code": code}, [])
+            finally:
+                self.deadline, self.sink = saved, sink
+
+    # --------------------------------------------------------------- channel
+    def _wait(self) -> None:
+        left = self.deadline + GRACE - time.monotonic()
+        if left <= 0 or not select.select([self.proc.stdout], [], [], min(left, 1e6))[0]:
+            raise CellTimeout("did not stop when interrupted", killed=True)
+
+    def _read(self) -> tuple[dict, list[bytes]]:
+        try:
+            return wire.read_message(self.proc.stdout.fileno(), MESSAGE_LIMIT, self._wait)
+        except EOFError:
+            raise KernelError("the kernel died") from None
+        except (wire.WireError, OSError) as err:
+            raise KernelError(f"the kernel sent something that is not data ({err})") from None
+
+    def _to_handle(self, obj) -> dict:
+        if isinstance(obj, Remote):
+            if obj._kernel is not self or obj._generation != self.generation:
+                raise KernelError(f"{obj!r} is gone: the kernel was restarted")
+            return {"id": obj._id}
+        if callable(obj):
+            number = next(self.numbers)
+            self.lent[number] = obj
+            self._fresh.append(number)
+            return {"cb": number, "name": str(getattr(obj, "__name__", "helper"))[:100]}
+        raise TypeError(f"a {type(obj).__name__} cannot be sent to the student's code")
+
+    def _from_handle(self, record: dict):
+        if type(record.get("id")) is int:
+            kind = RemoteFunction if record.get("callable") else Remote
+            return kind(self, record)
+        if record.get("cb") in self.lent:
+            return self.lent[record["cb"]]
+        raise wire.WireError("unknown handle")
+
+    def _request(self, header: dict, payload) -> tuple[dict, list[bytes]]:
+        """Send one request; serve the kernel's calls to lent helpers until it replies."""
+        if self.proc is None:
+            raise KernelError("the kernel is not running")
+        self._fresh = fresh = []
+        blobs: list[bytes] = []
+        if header.get("op") in ("run", "call"):
+            header["seconds"] = max(0.05, min(self.deadline - time.monotonic(), 1e6))
+        header["args"] = wire.encode(payload, blobs, self._to_handle)
+        self.last_lent = fresh
+        try:
+            wire.write_message(self.proc.stdin.fileno(), header, blobs)
+            while True:
+                reply, rblobs = self._read()
+                if reply.get("op") == "reply":
+                    self.sink(str(reply.get("stdout", "")), str(reply.get("stderr", "")),
+                              int(reply.get("dropped", 0) or 0))
+                    return reply, rblobs
+                if reply.get("op") != "callback":
+                    raise KernelError("the kernel broke the protocol")
+                self._serve(reply, rblobs)
+        except KernelError:
+            self.kill()
+            raise
+        except (BrokenPipeError, OSError) as err:
+            self.kill()
+            raise KernelError(f"the kernel died ({err})") from None
+        finally:
+            if header.get("op") == "call":
+                for number in fresh:
+                    self.lent.pop(number, None)
+
+    def _serve(self, header: dict, blobs: list[bytes]) -> None:
+        try:
+            helper = self.lent.get(header.get("cb"))
+            if helper is None:
+                raise LookupError("this helper was withdrawn when its check ended")
+            args, kwargs = wire.decode(header.get("args"), blobs, self._from_handle)
+            value = helper(*args, **dict(kwargs))
+            out: list[bytes] = []
+            self._fresh = []
+            tree = wire.encode(value, out, self._to_handle)
+            answer = {"op": "reply", "value": tree}
+        except KernelError:
+            raise
+        except Exception as err:  # told to the student's code, as its own exception
+            out, answer = [], {"op": "reply", "raise": {"type": type(err).__name__,
+                                                        "message": str(err)[:2000]}}
+        wire.write_message(self.proc.stdin.fileno(), answer, out)
+
+    def _value(self, reply: dict, blobs: list[bytes]):
+        if "raise" in reply:
+            if reply["raise"].get("timeout") is True:
+                raise CellTimeout("the student's code ran out of time")
+            raise exception_from(reply["raise"])
+        try:
+            return wire.decode(reply.get("value"), blobs, self._from_handle)
+        except wire.WireError as err:
+            self.kill()
+            raise KernelError(f"the kernel sent something that is not data ({err})") from None
+
+    # ------------------------------------------------------------ operations
+    def run_cell(self, code: str) -> dict:
+        """Run one cell in the kernel; returns ``{"error": ..., "defined": [...]}``."""
+        self.ensure()
+        reply, _ = self._request({"op": "run", "code": code}, [])
+        if "raise" in reply:
+            raise KernelError(str(reply["raise"].get("message")))
+        error = reply.get("error") if type(reply.get("error")) is dict else None
+        timed_out = bool(error and error.get("timeout") is True)
+        self.history.append((code, timed_out))
+        defined = reply.get("defined")
+        return {"error": error, "timeout": timed_out,
+                "defined": [d for d in defined if type(d) is str] if type(defined) is list
+                else []}
+
+    def call(self, function: RemoteFunction, args: tuple, kwargs: dict):
+        self.ensure()
+        return self._value(*self._request({"op": "call"}, [function, list(args), kwargs]))
+
+    def get_global(self, name: str, owner: Remote | None = None):
+        self.ensure()
+        reply, blobs = self._request({"op": "get"}, [owner, name])
+        return bool(reply.get("found")), self._value(reply, blobs)
+
+    def set_global(self, name: str, value, owner: Remote | None = None,
+                   delete: bool = False) -> None:
+        self.ensure()
+        key = (owner._id if owner is not None else None, name)
+        old = self.lent_as.pop(key, None)
+        if delete:
+            reply, blobs = self._request({"op": "delete"}, [owner, name])
+        else:
+            reply, blobs = self._request({"op": "set"}, [owner, name, value])
+            if self.last_lent:
+                self.lent_as[key] = self.last_lent[-1]
+        if old is not None:
+            self.lent.pop(old, None)  # the helper lent under this name is withdrawn
+        self._value(reply, blobs)

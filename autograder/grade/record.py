@@ -1,0 +1,132 @@
+"""The client's half of grading: nbgrader scores the outputs a worker computed.
+
+nbgrader's ``Autograde`` converter runs as usual (its sanitize steps put the
+instructor's cells back from the gradebook), except that its execute step is
+:class:`ReplayOutputs`: it puts in each cell the outputs the worker sent back.
+``SaveAutoGrades`` then writes the scores, so only the client writes the gradebook
+and the autograded notebooks.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import logging
+import time
+import warnings
+
+import sqlalchemy.exc
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbformat import from_dict
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    IgnorePattern,
+    LimitOutput,
+    NbGraderPreprocessor,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+from traitlets.config import Config
+
+from autograder.converters import RecordingAutograde
+from autograder.course import Course
+from autograder.grade.task import Outcome
+from autograder.prepare import RepairSubmission
+from autograder.reporting import StudentResult
+
+
+class ReplayOutputs(NbGraderPreprocessor):
+    """nbgrader's execute step, fed with the outputs a worker computed for each cell."""
+
+    def preprocess(self, nb, resources):
+        outputs = (resources.get("autograder") or {}).get("outputs")
+        if outputs is None or len(outputs) != len(nb.cells):
+            raise ValueError("the worker's outputs do not match this notebook's cells")
+        for index, (cell, cell_outputs) in enumerate(zip(nb.cells, outputs, strict=True)):
+            if cell.cell_type == "code":
+                cell.outputs = [from_dict(o) for o in cell_outputs]
+                cell.execution_count = index + 1
+        return nb, resources
+
+
+def grading_config(course: Course) -> Config:
+    """nbgrader's configuration: the integrity repair first among the sanitize steps,
+    ReplayOutputs as the execute step."""
+    cfg = copy.deepcopy(course.config)
+    cfg.Autograde.sanitize_preprocessors = [
+        RepairSubmission, ClearOutput, DeduplicateIds, OverwriteKernelspec,
+        OverwriteCells, CheckCellMetadata,
+    ]
+    cfg.Autograde.autograde_preprocessors = [
+        ReplayOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        AssignLatePenalties, CheckCellMetadata,
+    ]
+    return cfg
+
+
+class Recorder:
+    """Writes one student's outcome into the gradebook and the autograded folder."""
+
+    def __init__(self, course: Course, release: dict, retries: int = 3):
+        # nbgrader's gradebook code triggers SQLAlchemy 2 chatter on every student
+        warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning)
+        self.course = course
+        self.release = release  # notebook name -> the release notebook
+        self.config = grading_config(course)
+        self.retries = retries
+        self.coursedir = CourseDirectory(config=self.config)
+        self.coursedir.root = str(course.root)
+
+    def record(self, assignment: str, outcome: Outcome) -> StudentResult:
+        """Score ``outcome``; never raises (a failure is a result with a reason)."""
+        notes = [e for events in outcome.events.values() for e in events]
+        if outcome.error:
+            return StudentResult.failed(outcome.student, outcome.error, notes=notes,
+                                        seconds=outcome.seconds)
+        for attempt in range(self.retries):
+            ok, reason = self._attempt(assignment, outcome)
+            if reason != "busy" or attempt == self.retries - 1:
+                break
+            time.sleep(2.0 * (attempt + 1))  # the gradebook was locked for too long
+        if reason == "busy":
+            reason = "the gradebook stayed locked; grade this student again"
+        return StudentResult(outcome.student, ok=ok, reason=reason, notes=notes,
+                             seconds=outcome.seconds)
+
+    def _attempt(self, assignment: str, outcome: Outcome) -> tuple[bool, str]:
+        self.coursedir.assignment_id = assignment
+        self.coursedir.student_id = outcome.student
+        app = RecordingAutograde(coursedir=self.coursedir, config=self.config)
+        app.force = True
+        app.create_student = True
+        app.replay = outcome.outputs
+        app.release = self.release
+        buffer = io.StringIO()
+        handler = logging.StreamHandler(buffer)
+        handler.setLevel(logging.ERROR)
+        app.log.addHandler(handler)
+        try:
+            app.start()
+            return True, ""
+        except Exception as err:
+            if isinstance(app.last_error, sqlalchemy.exc.OperationalError):
+                return False, "busy"
+            return False, _reason(app.last_error or err, buffer.getvalue())
+        finally:
+            app.log.removeHandler(handler)
+
+
+def _reason(err: BaseException, log: str) -> str:
+    text = f"{type(err).__name__}: {err}".strip()
+    if type(err).__name__ == "NbGraderException" and log:
+        # nbgrader's own message is generic; the logged traceback's last line is not
+        lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
+        tail = [ln for ln in lines if not ln.startswith(("[", "File ", "Traceback"))]
+        if tail:
+            text = tail[-1]
+    return text[:300]

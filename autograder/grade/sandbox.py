@@ -1,0 +1,164 @@
+"""The sandbox a student's kernel runs in: what it sees, and its limits.
+
+With bubblewrap the kernel sees, read-only, the system's programs and libraries and
+the Python environment, and, read-write, one scratch folder holding the student's
+own submission (the student kit and other released files are mounted read-only
+inside it). Nothing else: not the course, ``.git``, ``src/``, the gradebook, other
+students, home folders or the host's ``/tmp``. It has no network and its own
+process, IPC and host-name namespaces; killing the sandbox ends every process
+started in it. Limits on memory (address space), file size, CPU time and, when
+grading runs as root, the number of processes (the kernel then runs as an unused
+user id, so a fork bomb meets the limit) apply to every process in it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME = "/home/student"
+RUNNER = "/opt/autograder-run"
+#: packages the kernel must not import even when they are installed in the environment
+HIDDEN_PACKAGES = ("convref", "autograder", "nbgrader")
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 4096
+    file_size_mb: int = 256
+    cpu_seconds: int = 900
+    processes: int = 64
+    max_output_chars: int = 20_000
+
+
+@functools.cache
+def bwrap_works() -> bool:
+    """True when ``bwrap`` exists and can create the namespaces used here."""
+    exe = shutil.which("bwrap")
+    if exe is None or not sys.platform.startswith("linux"):
+        return False
+    probe = [exe, *_namespaces(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+             "true"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _namespaces() -> list[str]:
+    ns = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+          "--die-with-parent", "--new-session"]
+    if os.getuid() == 0:
+        # the kernel sets its own unprivileged user id before running anything
+        return ns + ["--cap-add", "CAP_SETUID,CAP_SETGID"]
+    return ns + ["--unshare-user"]
+
+
+def _package_dirs() -> list[str]:
+    found = []
+    for name in HIDDEN_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            found.append(os.path.realpath(location))
+    return found
+
+
+def _parents(path: str) -> list[str]:
+    """Make the folders above ``path`` first: bwrap would make them private (0700)."""
+    args = []
+    for parent in reversed(Path(path).parents):
+        if str(parent) != "/":
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def _system_mounts() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr", "--perms", "0755", "--dir", "/etc"]
+    for top in ("bin", "sbin", "lib", "lib32", "lib64"):
+        path = Path("/") / top
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/fonts",
+                "/etc/alternatives", "/etc/localtime"):
+        if os.path.exists(etc):
+            args += ["--ro-bind", etc, etc]
+    envs = {q for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)
+            for q in (os.path.abspath(p), os.path.realpath(p))}
+    for env in sorted(envs):
+        if not env.startswith("/usr/"):
+            args += [*_parents(env), "--ro-bind", env, env]
+    for hidden in _package_dirs():
+        if any(hidden.startswith(env + os.sep) for env in envs):
+            args += ["--tmpfs", hidden]
+    return args
+
+
+def command(scratch: Path, support: list[Path], runner: Path, uid: int, limits: Limits,
+            sandboxed: bool) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that start a kernel.
+
+    Parameters
+    ----------
+    scratch : Path
+        The student's folder (holds the submission); the kernel's working folder.
+    support : list of Path
+        Released files shown read-only inside it (the student kit).
+    runner : Path
+        The folder with ``kernel.py`` and ``wire.py``.
+    uid : int
+        User id the kernel runs as when grading runs as root.
+    sandboxed : bool
+        False only for the explicit unsafe mode: the same kernel, no isolation.
+    """
+    env = {"PATH": "/usr/bin:/bin", "HOME": HOME if sandboxed else str(scratch),
+           "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8",
+           "MPLCONFIGDIR": "/tmp" if sandboxed else str(scratch / ".mpl")}
+    python = sys.executable  # the environment's own (a venv is found from this path)
+    tail = [python, "-I", "-B", f"{RUNNER if sandboxed else runner}/kernel.py", str(uid),
+            str(limits.max_output_chars)]
+    if not sandboxed:
+        for item in support:
+            target = scratch / item.name
+            if not target.exists():
+                os.symlink(item, target)
+        return tail[:-2] + ["0", str(limits.max_output_chars)], env
+    args = [shutil.which("bwrap") or "bwrap", *_namespaces(), *_system_mounts(),
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            *_parents(HOME), "--bind", str(scratch), HOME,
+            *_parents(RUNNER), "--ro-bind", str(runner), RUNNER]
+    for item in support:
+        args += ["--ro-bind", str(item), f"{HOME}/{item.name}"]
+    args += ["--chdir", HOME, "--clearenv"]
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    return [*args, "--", *tail], env
+
+
+def apply_limits(limits: Limits, sandboxed: bool):
+    """A ``preexec_fn`` setting the kernel's resource limits."""
+
+    def preexec() -> None:
+        mb = 1 << 20
+        if limits.memory_mb:
+            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
+        if limits.file_size_mb:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * mb,) * 2)
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if sandboxed and os.getuid() == 0 and limits.processes:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)
+
+    return preexec

@@ -1,0 +1,111 @@
+"""One grading task: a student's notebooks in, cell outputs out. Runs on a Dask worker.
+
+A task carries everything it needs as bytes: the student's (checked and repaired)
+notebooks, the instructor's notebooks they are graded against, and the released
+files (the student kit). A worker needs the course's Python environment, not the
+course folder; it writes nothing but a temporary folder, and returns, per notebook,
+the outputs of every cell and what the grader had to do. The client puts them into
+nbgrader's notebook and gradebook (:mod:`autograder.grade.record`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.grade.execute import TrustedExecute, context
+from autograder.grade.sandbox import Limits, bwrap_works
+
+
+@dataclass
+class Task:
+    """What a worker needs to grade one student."""
+
+    student: str
+    #: notebook name -> (the student's notebook, the instructor's notebook), as bytes
+    notebooks: dict[str, tuple[bytes, bytes]]
+    limits: Limits
+    sandboxed: bool
+    cell_timeout: float
+    notebook_timeout: float
+    #: released files next to the notebook (relative path -> bytes)
+    support: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back: outputs per cell, per notebook, and notes."""
+
+    student: str
+    outputs: dict[str, list[list[dict]]] = field(default_factory=dict)
+    events: dict[str, list[str]] = field(default_factory=dict)
+    error: str = ""
+    seconds: float = 0.0
+    worker: str = ""
+
+
+def trusted_notebook(student: bytes, instructor: bytes) -> nbformat.NotebookNode:
+    """The student's cells, with every locked and test cell taken from the instructor's copy
+    (by grade id), as nbgrader's OverwriteCells does from the gradebook."""
+    nb = nbformat.reads(student.decode("utf-8"), as_version=4)
+    source = nbformat.reads(instructor.decode("utf-8"), as_version=4)
+    theirs = {}
+    for cell in source.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") and (meta.get("locked") or (meta.get("grade")
+                                                            and not meta.get("solution"))):
+            theirs.setdefault(meta["grade_id"], cell)
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        original = theirs.get(meta.get("grade_id")) if isinstance(meta, dict) else None
+        if original is not None and original.cell_type == cell.cell_type:
+            cell.source = original.source
+            cell.metadata["nbgrader"] = dict(original.metadata["nbgrader"])
+    return nb
+
+
+def _write_support(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    tops = set()
+    for rel, data in files.items():
+        path = (folder / rel).resolve()
+        if folder.resolve() not in path.parents:
+            raise ValueError(f"support file outside its folder: {rel}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        tops.add(folder / Path(rel).parts[0])
+    for root, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
+    os.chmod(folder, 0o755)
+    return sorted(tops)
+
+
+def run_task(task: Task) -> Outcome:
+    """Grade one student; never raises for the student's sake (errors go in ``error``)."""
+    import socket
+
+    started = time.monotonic()
+    outcome = Outcome(task.student, worker=f"{socket.gethostname()}:{os.getpid()}")
+    if task.sandboxed and not bwrap_works():
+        outcome.error = f"bubblewrap does not work on the grading worker {outcome.worker}"
+        return outcome
+    with tempfile.TemporaryDirectory(prefix="autograder-kit-") as kit:
+        try:
+            support = _write_support(Path(kit), task.support)
+            for name, (student, instructor) in task.notebooks.items():
+                nb = trusted_notebook(student, instructor)
+                ctx = context(f"{name}.ipynb", student, support, task.limits, task.sandboxed,
+                              task.cell_timeout, task.notebook_timeout)
+                nb, _ = TrustedExecute().preprocess(nb, {"autograder": ctx})
+                outcome.outputs[name] = [[dict(o) for o in cell.get("outputs", [])]
+                                         for cell in nb.cells]
+                outcome.events[name] = ctx["events"]
+        except Exception as err:  # a notebook the grader cannot even read
+            outcome.error = f"{type(err).__name__}: {err}"[:300]
+    outcome.seconds = round(time.monotonic() - started, 2)
+    return outcome

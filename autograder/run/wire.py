@@ -1,0 +1,141 @@
+"""The data-only channel between the trusted grader and the sandboxed kernel.
+
+A message is one JSON header plus binary blobs (NumPy ``.npy`` bytes written with
+``allow_pickle=False``), framed by 8-byte lengths. Values are encoded as a JSON tree:
+
+- ``None``, ``bool``, ``int``, ``str`` and finite ``float`` as themselves;
+- ``{"$f": "nan"}`` for non-finite floats, ``{"$l": [...]}`` / ``{"$t": [...]}`` for
+  lists and tuples, ``{"$d": [[key, value], ...]}`` for dicts (any data as keys);
+- ``{"$a": n}`` for the n-th blob, an array (``{"$s": n}``: a NumPy scalar);
+- ``{"$h": {...}}`` for an object that stays on the other side (a handle).
+
+Nothing here can run code when it is decoded: JSON, plain containers, and arrays
+read with ``np.load(allow_pickle=False)``. This module is imported by both sides and
+imports nothing from the host side.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import struct
+
+import numpy as np
+
+MAX_DEPTH = 64
+_LEN = struct.Struct(">Q")
+
+
+class WireError(Exception):
+    """A malformed or oversized message."""
+
+
+def encode(value, blobs: list[bytes], to_handle, depth: int = 0):
+    """The JSON tree of ``value``; arrays go to ``blobs``; other objects to ``to_handle``."""
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else {"$f": repr(value)}
+    if kind in (list, tuple):
+        items = [encode(v, blobs, to_handle, depth + 1) for v in value]
+        return {"$l" if kind is list else "$t": items}
+    if kind is dict:
+        return {"$d": [[encode(k, blobs, to_handle, depth + 1),
+                        encode(v, blobs, to_handle, depth + 1)] for k, v in value.items()]}
+    if kind is np.ndarray or isinstance(value, np.generic):
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            return {"$h": to_handle(value)}
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        blobs.append(buffer.getvalue())
+        return {"$a" if kind is np.ndarray else "$s": len(blobs) - 1}
+    return {"$h": to_handle(value)}
+
+
+def decode(tree, blobs: list[bytes], from_handle, depth: int = 0):
+    """Inverse of :func:`encode`; ``from_handle`` turns a handle record into an object."""
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if tree is None or type(tree) in (bool, int, float, str):
+        return tree
+    if type(tree) is not dict or len(tree) != 1:
+        raise WireError("malformed value")
+    (tag, body), = tree.items()
+    if tag == "$f" and body in ("nan", "inf", "-inf"):
+        return float(body)
+    if tag in ("$l", "$t") and type(body) is list:
+        items = [decode(v, blobs, from_handle, depth + 1) for v in body]
+        return items if tag == "$l" else tuple(items)
+    if tag == "$d" and type(body) is list:
+        out = {}
+        for pair in body:
+            if type(pair) is not list or len(pair) != 2:
+                raise WireError("malformed dict entry")
+            key = decode(pair[0], blobs, from_handle, depth + 1)
+            try:
+                out[key] = decode(pair[1], blobs, from_handle, depth + 1)
+            except TypeError:
+                raise WireError("unhashable dict key") from None
+        return out
+    if tag in ("$a", "$s") and type(body) is int and 0 <= body < len(blobs):
+        try:
+            array = np.load(io.BytesIO(blobs[body]), allow_pickle=False)
+        except Exception as err:
+            raise WireError(f"bad array: {err}") from None
+        return array if tag == "$a" else array[()]
+    if tag == "$h" and type(body) is dict:
+        return from_handle(body)
+    raise WireError(f"unknown tag {tag!r}")
+
+
+def write_message(fd: int, header: dict, blobs: list[bytes]) -> None:
+    """Frame and write one message (header, then each blob) to the file descriptor."""
+    head = json.dumps({**header, "nblobs": len(blobs)}).encode()
+    parts = [_LEN.pack(len(head)), head]
+    for blob in blobs:
+        parts += [_LEN.pack(len(blob)), blob]
+    data = b"".join(parts)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_exact(fd: int, size: int, wait) -> bytes:
+    """Read ``size`` bytes; ``wait()`` is called before each read (it may raise)."""
+    chunks, missing = [], size
+    while missing:
+        wait()
+        chunk = os.read(fd, min(missing, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the channel")
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd: int, limit: int, wait=lambda: None) -> tuple[dict, list[bytes]]:
+    """Read one message; raises :class:`WireError` past ``limit`` bytes in all."""
+    total = 0
+
+    def sized() -> int:
+        nonlocal total
+        (size,) = _LEN.unpack(read_exact(fd, 8, wait))
+        total += size
+        if total > limit:
+            raise WireError(f"message larger than {limit} bytes")
+        return size
+
+    try:
+        header = json.loads(read_exact(fd, sized(), wait))
+    except ValueError:
+        raise WireError("header is not JSON") from None
+    if type(header) is not dict or type(header.get("nblobs")) is not int:
+        raise WireError("malformed header")
+    blobs = [read_exact(fd, sized(), wait) for _ in range(header["nblobs"])]
+    return header, blobs
