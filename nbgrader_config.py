@@ -84,5 +84,5 @@ c.Similarity.flag_threshold = 0.6  # pairs flagged (red) for a person to read
 c.Similarity.cluster_threshold = 0.8  # pairs that join students into a cluster
 c.Similarity.min_cluster_size = 3  # smallest cluster reported
 c.Similarity.pairs_shown = 25  # pairs per cell shown side by side on the page
-# c.Similarity.data_directory = "autograder/work"  # report goes to <this>/similarity/
+# c.Similarity.data_directory = "grading"  # report goes to <this>/similarity/
 # c.Similarity.scheduler = "tcp://127.0.0.1:8786"  # per-cell work on a Dask cluster

@@ -13,8 +13,8 @@ CONFIG = '''c = get_config()  # noqa: F821
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
-c.CourseDirectory.submitted_directory = "autograder/submitted"
-c.CourseDirectory.feedback_directory = "autograder/feedback"
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.feedback_directory = "grading/feedback"
 # every pair that shares anything is listed, so the tests see the whole ranking
 c.Similarity.list_threshold = 0.01
 '''

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", default=None,
         help="folder under which similarity/<assignment>/ is written (default: "
-        "c.Similarity.data_directory, autograder/work under the course root)",
+        "c.Similarity.data_directory, grading/ under the course root)",
     )
     parser.add_argument(
         "--scheduler", default=None, metavar="ADDRESS",

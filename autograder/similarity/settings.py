@@ -13,7 +13,7 @@ from traitlets.config import Configurable
 
 # Where reports go, relative to the course root: the runtime folder git ignores.
 # One constant so that the grading pipeline can repoint it when its folders move.
-DEFAULT_DATA_DIRECTORY = "autograder/work"
+DEFAULT_DATA_DIRECTORY = "grading"
 
 
 class Similarity(Configurable):
