@@ -69,10 +69,10 @@ def build(root: Path) -> dict[str, dict[str, str]]:
         for cell, stub in stubs.items()
     }
     for sid, answers in students.items():
-        folder = root / "autograder" / "submitted" / sid / ASSIGNMENT
+        folder = root / "grading" / "submitted" / sid / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(_notebook(answers), folder / f"{ASSIGNMENT}.ipynb")
-    broken = root / "autograder" / "submitted" / MALFORMED / ASSIGNMENT
+    broken = root / "grading" / "submitted" / MALFORMED / ASSIGNMENT
     broken.mkdir(parents=True)
     (broken / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [')
     return students

@@ -39,7 +39,7 @@ def report(tmp_path_factory):
     course.build(root)
     code = main(["--course-root", str(root), "similarity", course.ASSIGNMENT])
     assert code == 0
-    folder = root / "autograder" / "work" / "similarity" / course.ASSIGNMENT
+    folder = root / "grading" / "similarity" / course.ASSIGNMENT
     return root, folder
 
 
@@ -129,7 +129,7 @@ class TestPlantedCopies:
 
     def test_nothing_is_written_where_students_look(self, report):
         root, folder = report
-        assert not (root / "autograder" / "feedback").exists()
+        assert not (root / "grading" / "feedback").exists()
         assert sorted(p.name for p in folder.iterdir()) == sorted([PAGE, PAIRS_CSV, CLUSTERS_CSV])
 
 
@@ -285,7 +285,7 @@ class TestSettings:
                 "autograded", "--out", str(tmp_path)]
         assert main(args) == 2
         assert "grade first" in capsys.readouterr().err
-        shutil.copytree(root / "autograder" / "submitted", root / "autograded")
+        shutil.copytree(root / "grading" / "submitted", root / "autograded")
         try:
             assert main(args) == 0
         finally:
