@@ -31,6 +31,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from tools.paths import find_assignment_ids
 from tools.solution_scan import MARKERS, normalize, notebook_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,10 +88,7 @@ class ReleaseError(RuntimeError):
 
 def find_assignments(course_root: Path = ROOT) -> list[str]:
     """The assignments of the course: folders of ``solutions/`` holding ``<id>.ipynb``."""
-    source = Path(course_root) / SOURCE_DIR
-    if not source.is_dir():
-        return []
-    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+    return list(find_assignment_ids(Path(course_root) / SOURCE_DIR))
 
 
 def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -> list[Path]:

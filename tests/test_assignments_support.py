@@ -31,8 +31,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.paths import ASSIGNMENT_IDS
+
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ("ps1_convolution", "ps2_pooling", "ps3_fc_to_conv")
+ASSIGNMENTS = ASSIGNMENT_IDS  # the one list: the folders of solutions/
 KIT_ONLY = ROOT / "tests" / "kit_only"
 
 # One deliberately wrong but well-formed version of every graded function: it
