@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from autograder.course import Course, check_id
+from autograder.lms.errors import LmsError
 from autograder.lms.intake import Collected, collect_downloads, store_roster
 from autograder.lms.rosters import load_roster
 from autograder.reporting import forget_results, rosters_dir
@@ -39,8 +40,8 @@ def collect(course: Course, assignment: str, downloads: str | Path, roster_file:
     Raises
     ------
     LmsError
-        When the roster is unusable or nothing in ``downloads`` names a roster student
-        (the message names the roster column that was tried).
+        When the roster is unusable, or no notebook could be placed (the message names
+        the roster column that was tried).
     """
     check_id("assignment", assignment)
     roster = load_roster(roster_file, id_column=id_column)
@@ -52,4 +53,7 @@ def collect(course: Course, assignment: str, downloads: str | Path, roster_file:
     folder = course.report_dir(assignment)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "collect.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    if not result.report.placed:  # all ambiguous or refused: nothing to grade
+        raise LmsError(f"nothing placed for {assignment}: {result.report.column.describe()}; "
+                       f"the report is in {folder / 'collect.json'}")
     return result

@@ -125,6 +125,11 @@ def test_collect_refuses_a_broken_zip_and_fails_when_nothing_is_placed(tmp_path,
     (downloads / "s1.zip").write_bytes(b"not a zip")
     with pytest.raises(LmsError, match="column 'student_id'"):
         collect_mod.collect(toy_course, "toy", downloads, _roster(tmp_path, ["s1"]))
+    (downloads / "s1.zip").unlink()
+    (downloads / "s1-a.ipynb").write_text('{"a": 1}')
+    (downloads / "s1-b.ipynb").write_text('{"b": 2}')  # two notebooks, no order: ambiguous
+    with pytest.raises(LmsError, match="nothing placed for toy: roster column 'student_id'"):
+        collect_mod.collect(toy_course, "toy", downloads, _roster(tmp_path, ["s1"]))
 
 
 # -- integrity -------------------------------------------------------------------------
