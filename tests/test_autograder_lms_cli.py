@@ -235,3 +235,17 @@ def test_collect_fails_naming_the_column_when_nothing_matches(graded, tmp_path, 
                 "--roster", str(clash)]) == 2
     err = capsys.readouterr().err
     assert "'jdoe'" in err and "'JDoe'" in err
+
+
+def test_zip_collect_plugin_reads_canvas_names_like_collect(graded, monkeypatch):
+    from autograder.plugins import RosterCollector
+
+    course, assignment, _, _, _ = graded
+    monkeypatch.chdir(course.root)  # nbgrader runs its plugins from the course root
+    plugin = RosterCollector()  # default: the roster collect stored for the assignment
+    extracted = course.root / "downloaded" / assignment / "extracted"
+    found = plugin.collect(str(extracted / "latelarry_LATE_1003_5003_toy-1 (2).ipynb"))
+    assert found == {"student_id": "llate", "file_id": "toy.ipynb"}
+    found = plugin.collect(str(extracted / nfd("müllerjörg_1001_5001_mine.ipynb")))
+    assert found == {"student_id": JOERG, "file_id": "toy.ipynb"}
+    assert plugin.collect(str(extracted / "strangerx_1200_5100_toy.ipynb")) is None
