@@ -235,6 +235,10 @@ def test_collect_fails_naming_the_column_when_nothing_matches(graded, tmp_path, 
                 "--roster", str(clash)]) == 2
     err = capsys.readouterr().err
     assert "'jdoe'" in err and "'JDoe'" in err
+    # grade takes only students of the assignment's roster
+    assert cli(["--course-root", str(course.root), "grade", assignment, "--student",
+                "strangerx", "--no-progress", *UNSAFE]) == 2
+    assert "not on the roster of toy: strangerx" in capsys.readouterr().err
 
 
 def test_zip_collect_plugin_reads_canvas_names_like_collect(graded, monkeypatch):
