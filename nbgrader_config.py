@@ -53,8 +53,9 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 
 # `nbgrader zip_collect` and `nbgrader export` follow the autograder's rules: files go
-# to the roster id their name starts with, and rows carry the status (graded, failed,
-# tampered...) so that a failure is never read as a zero.
+# to the roster student their name gives (Canvas, Moodle, Blackboard or plain names, as
+# `collect` reads them), and rows carry the status (graded, failed, tampered...) and
+# late work, with failed and missing students left empty, never 0.
 c.ZipCollectApp.collector_plugin = "autograder.plugins.RosterCollector"
 c.ExportApp.plugin_class = "autograder.plugins.StatusExport"
 
@@ -69,6 +70,25 @@ c.Autograder.scheduler = ""  # or "tcp://HOST:8786": grade on a running Dask clu
 # only way around it, and every exported row then says "graded unsandboxed".
 # A PostgreSQL gradebook instead of SQLite (pip install psycopg2-binary):
 # c.CourseDirectory.db_url = "postgresql+psycopg2://USER:PASSWORD@HOST:5432/gradebook"
+
+# --- LMS: due dates and late penalties (autograder/lms, autograder/README.md) ---------
+# `python -m autograder collect` writes each submission's time from the LMS as
+# nbgrader's timestamp.txt; `collect` and `grade` put these due dates into the
+# gradebook; nbgrader's own AssignLatePenalties step (part of autograde, plain or
+# through the pipeline) then calls the plugin below. Set this term's dates here, e.g.
+# "2026-12-04 23:59 Europe/Berlin" (a zone name or an offset; none means UTC).
+c.Lms.duedates = {
+    "ps1_convolution": "2026-12-04 23:59 Europe/Berlin",
+    "ps2_pooling": "2026-12-11 23:59 Europe/Berlin",
+    "ps3_fc_to_conv": "2026-12-18 23:59 Europe/Berlin",
+}
+c.Lms.timezone = "Europe/Berlin"  # zone of LMS times written without one (Blackboard, Moodle)
+c.Lms.canvas_late_minutes = 1  # a file Canvas marks LATE: counted this long after the due date
+c.AssignLatePenalties.plugin_class = "autograder.lms.late.LatePenalty"
+c.LatePenalty.grace_minutes = 15  # free
+c.LatePenalty.percent_per_period = 10  # of the notebook's score, per started period late
+c.LatePenalty.period_hours = 24
+c.LatePenalty.max_percent = 100
 
 # --- Similarity report ----------------------------------------------------------------
 # `python -m autograder similarity ASSIGNMENT` (autograder/similarity/); plain nbgrader

@@ -9,6 +9,8 @@ from pathlib import Path
 from traitlets.config import Config
 
 from autograder.course import Course, CourseError
+from autograder.lms.courseroot import add_course_root_option, find_course_root, in_course_root
+from autograder.lms.exports import FORMATS
 from autograder.similarity import cli as similarity_cli
 
 EXIT_ERROR = 2
@@ -18,10 +20,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
         description="Grade the course's nbgrader assignments: collect, grade, export, "
-        "feedback. Run from the course root (the folder with nbgrader_config.py).",
+        "feedback. Run inside the course (the folder with nbgrader_config.py, or one "
+        "below it) or pass --course-root DIR.",
     )
-    parser.add_argument("--course-root", default=None,
-                        help="folder holding nbgrader_config.py (default: current folder)")
+    add_course_root_option(parser)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     p = verbs.add_parser("release", help="generate the student release (forced, verified)")
@@ -31,7 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("collect", help="place LMS downloads where nbgrader expects them")
     p.add_argument("assignment")
     p.add_argument("downloads", help="folder as the learning-management system hands it over")
-    p.add_argument("--roster", required=True, help="CSV file with a student_id column")
+    p.add_argument("--roster", required=True,
+                   help="this assignment's roster: a CSV with student_id, or the LMS's "
+                   "gradebook export (Canvas), grading worksheet (Moodle), Grade Center "
+                   "download (Blackboard)")
+    p.add_argument("--id-column", default=None, metavar="COL",
+                   help="roster column holding the student ids (default: by layout)")
 
     p = verbs.add_parser("grade", help="autograde collected submissions in parallel")
     p.add_argument("assignment")
@@ -51,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("export", help="write the scores CSV, one row per roster student")
     p.add_argument("assignment")
-    p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--format", default="generic", choices=FORMATS,
+                   help="generic CSV (status, late work, reasons) or the file an LMS "
+                   "imports (default: generic)")
+    p.add_argument("--out", default=None,
+                   help="CSV file to write (default: grading/work/exports/"
+                   "ASSIGNMENT-FORMAT.csv)")
 
     p = verbs.add_parser("feedback", help="write per-student HTML feedback")
     p.add_argument("assignment")
@@ -70,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: grading/demo, replaced on every run)")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--unsafe-no-sandbox", action="store_true")
+    for verb_parser in verbs.choices.values():
+        add_course_root_option(verb_parser, verb=True)
     return parser
 
 
@@ -88,17 +102,26 @@ def run(args: argparse.Namespace) -> int:
         from autograder.demo import main as demo_main
 
         return demo_main(args.workdir, args.assignment, args.workers, args.unsafe_no_sandbox)
-    if args.verb == "release":
-        return _release(args)
-    if args.verb == "similarity":
-        return similarity_cli.run(args)
-    overrides = _overrides(args)
-    course = Course.load(args.course_root, Config(overrides) if overrides else None)
+    root = find_course_root(args.course_root)
+    for name in ("downloads", "roster", "out"):  # paths given relative to where we stand
+        if getattr(args, name, None):
+            setattr(args, name, str(Path(getattr(args, name)).resolve()))
+    with in_course_root(root):  # nbgrader reads and writes relative to the course root
+        if args.verb == "release":
+            return _release(args, root)
+        if args.verb == "similarity":
+            args.course_root = str(root)
+            return similarity_cli.run(args)
+        overrides = _overrides(args)
+        return _verb(args, Course.load(root, Config(overrides) if overrides else None))
+
+
+def _verb(args: argparse.Namespace, course: Course) -> int:
     if args.verb == "collect":
         from autograder.collect import collect
 
-        report = collect(course, args.assignment, args.downloads, args.roster)
-        print("\n".join(report.summary_lines()))
+        result = collect(course, args.assignment, args.downloads, args.roster, args.id_column)
+        print("\n".join(result.summary_lines()))
     elif args.verb == "grade":
         from autograder.grade import grade, mode_line, sandbox_mode
         from autograder.reporting import format_table
@@ -114,8 +137,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.verb == "export":
         from autograder.reporting import export
 
-        rows = export(course, args.assignment, args.out)
-        print(f"wrote {len(rows)} rows to {args.out}")
+        out = args.out or course.data_dir / "exports" / f"{args.assignment}-{args.format}.csv"
+        rows = export(course, args.assignment, out, fmt=args.format)
+        print(f"wrote {len(rows)} rows ({args.format}) to {out}")
     elif args.verb == "feedback":
         from autograder.feedback import feedback
 
@@ -125,14 +149,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _release(args: argparse.Namespace) -> int:
+def _release(args: argparse.Namespace, root: Path) -> int:
     try:
         from autograder.release import release
     except ImportError as err:
         raise CourseError(
             f"the release step is not available ({err}); autograder/release.py provides it"
         ) from None
-    root = Path(args.course_root or ".").resolve()
     Course.load(root)  # a clear error when this is not the course root
     for path in release(args.assignments or None, course_root=root):
         print(f"released {path}")

@@ -138,11 +138,6 @@ class Course:
     def report_dir(self, assignment: str) -> Path:
         return self.data_dir / "reports" / assignment
 
-
-    @property
-    def roster_path(self) -> Path:
-        return self.data_dir / "roster.csv"
-
     # notebooks ---------------------------------------------------------------------------
     def release_notebooks(self, assignment: str) -> list[Path]:
         """The release notebooks of ``assignment``, sorted; raises if there are none."""

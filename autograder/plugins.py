@@ -1,5 +1,5 @@
-"""The autograder's rules as nbgrader plugins: ``nbgrader zip_collect`` and
-``nbgrader export`` place files and write rows exactly as ``collect`` and ``export`` do.
+"""The autograder's rules as nbgrader plugins: ``nbgrader zip_collect`` recognises
+downloads as ``collect`` does, and ``nbgrader export`` writes ``export``'s generic rows.
 
 Registered in ``nbgrader_config.py``::
 
@@ -14,41 +14,55 @@ from pathlib import Path
 from nbgrader.plugins import ExportPlugin, FileNameCollectorPlugin
 from traitlets import Unicode
 
-from autograder.collect import _skipped, load_roster, owners
 from autograder.course import Course
-from autograder.reporting import export
+from autograder.lms.archives import skipped_name
+from autograder.lms.downloads import parse_lms_name, plain_naming, split_copy_suffixes
+from autograder.lms.rosters import Roster, load_roster
+from autograder.reporting import assignment_roster, export
 
 
 class RosterCollector(FileNameCollectorPlugin):
-    """A download belongs to the roster id its name (or a folder above it) starts with;
-    its notebook takes the released notebook's name, as ``collect`` does."""
+    """A file belongs to the roster student its name (or the nearest folder above it)
+    names, read the way ``collect`` reads Canvas, Moodle, Blackboard and plain names;
+    a notebook takes the released notebook's name when the assignment has one."""
 
-    roster = Unicode("", help="CSV with a student_id column (default: the roster "
-                     "`python -m autograder collect` saved)").tag(config=True)
+    roster = Unicode("", help="Roster file (plain CSV or an LMS export; default: the "
+                     "assignment's roster stored by `python -m autograder collect`)"
+                     ).tag(config=True)
 
     def collect(self, submitted_file: str) -> dict | None:
         path = Path(submitted_file)
-        if path.suffix not in self.valid_ext or _skipped(path.parts):
+        if path.suffix not in self.valid_ext or any(skipped_name(p) for p in path.parts):
             return None  # checkpoints, hidden files, __MACOSX: as collect skips them
         course = Course.load(".")
-        ids = load_roster(self.roster or course.roster_path)
-        student = next((found[0] for part in reversed(path.parts)
-                        if len(found := owners(part, ids)) == 1), None)
-        if student is None:
+        assignment = next((p for p in reversed(path.parts)
+                           if course.release_dir(p).is_dir()), None)
+        roster = self._roster(course, assignment)
+        if roster is None:
             return None
-        file_id = path.name
-        released = [course.release_dir(p) for p in path.parts
-                    if course.release_dir(p).is_dir()]
-        if path.suffix == ".ipynb" and released:
-            notebooks = sorted(released[-1].glob("*.ipynb"))
+        for part in reversed(path.parts):
+            naming = parse_lms_name(part) or plain_naming(part)
+            owners = roster.match_column([naming.tokens]).owners(naming.tokens)
+            if len(owners) == 1:
+                break
+        else:
+            return None
+        file_id = split_copy_suffixes(naming.rest or path.name)[0] + path.suffix
+        if path.suffix == ".ipynb" and assignment:
+            notebooks = sorted(course.release_dir(assignment).glob("*.ipynb"))
             if len(notebooks) == 1:
                 file_id = notebooks[0].name
-        return {"student_id": student, "file_id": file_id}
+        return {"student_id": owners[0], "file_id": file_id}
+
+    def _roster(self, course: Course, assignment: str | None) -> Roster | None:
+        if self.roster:
+            return load_roster(self.roster)
+        return assignment_roster(course, assignment) if assignment else None
 
 
 class StatusExport(ExportPlugin):
-    """``nbgrader export``: the autograder's rows (status, reason, notes, one column per
-    graded cell), one CSV per assignment."""
+    """``nbgrader export``: the generic rows of ``python -m autograder export`` (status,
+    late work, reason, notes, one column per graded cell), one CSV per assignment."""
 
     def export(self, gradebook) -> None:
         course = Course.load(".")

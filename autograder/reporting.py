@@ -9,17 +9,26 @@ writes one CSV row per roster student and ``format_table`` the text table.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import cells as C
-from autograder.collect import load_report
 from autograder.course import Course, CourseError, check_id
+from autograder.lms.exports import (
+    FORMATS,
+    GradeRow,
+    write_blackboard,
+    write_canvas,
+    write_generic,
+    write_moodle,
+)
+from autograder.lms.gradebook import grade_rows
+from autograder.lms.intake import stored_roster
+from autograder.lms.rosters import Roster
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,33 @@ def save_results(report_dir: Path, results: dict[str, StudentResult]) -> None:
     os.replace(tmp, path)
 
 
+def forget_results(report_dir: Path, students: list[str]) -> None:
+    """Drop the records of ``students`` (their submission was replaced or removed)."""
+    kept = load_results(report_dir)
+    if any(s in kept for s in students):
+        path = results_path(report_dir)
+        data = {k: asdict(v) for k, v in sorted(kept.items()) if k not in students}
+        path.write_text(json.dumps(data, indent=2))
+
+
+def rosters_dir(course: Course) -> Path:
+    """Where ``collect`` keeps one roster per assignment."""
+    return course.data_dir / "rosters"
+
+
+def assignment_roster(course: Course, assignment: str) -> Roster | None:
+    """The roster ``collect`` stored for ``assignment``, or None before any collect."""
+    if not (rosters_dir(course) / f"{assignment}.roster").is_file():
+        return None
+    return stored_roster(rosters_dir(course), assignment)
+
+
+def load_report(course: Course, assignment: str) -> dict | None:
+    """The last collect report of ``assignment`` (JSON), if collect has run."""
+    path = course.report_dir(assignment) / "collect.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
 def decide(
     student: str,
     result: StudentResult | None,
@@ -210,8 +246,8 @@ def table_rows(course: Course, assignment: str, students: list[str]) -> list[Row
     rows = []
     for student in students:
         missing = ""
-        if collected is not None and student in collected.ambiguous:
-            missing = "ambiguous submission: " + ", ".join(collected.ambiguous[student])
+        if collected is not None and student in collected.get("ambiguous", {}):
+            missing = "ambiguous submission: " + collected["ambiguous"][student]
         if not course.submitted_dir(student, assignment).is_dir():
             # whatever older records say, there is no submission now
             rows.append(decide(student, None, None, missing))
@@ -255,36 +291,35 @@ def format_table(rows: list[Row], max_score: float, width: int = 60,
 
 
 def require_students(course: Course, assignment: str, students: list[str] | None) -> list[str]:
-    """The students a report covers: those named, else the roster saved by collect, else
-    everyone graded so far."""
-    from autograder.collect import load_roster
-
+    """The students a report covers: those named, else the assignment's roster stored by
+    collect, else everyone graded so far."""
     if students:
         return students
-    if course.roster_path.is_file():
-        return load_roster(course.roster_path)
+    roster = assignment_roster(course, assignment)
+    if roster is not None:
+        return roster.ids
     graded = sorted(load_results(course.report_dir(assignment)))
     if not graded:
         raise CourseError(f"nothing known about {assignment!r} yet: run collect and grade first")
     return graded
 
 
-FIXED_COLUMNS = ["student_id", "status", "score", "max_score", "reason", "notes"]
-
-
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def export(course: Course, assignment: str, out: str | Path,
-           students: list[str] | None = None) -> list[Row]:
-    """Write the scores of ``assignment`` to ``out`` (CSV) and return the rows.
+def export(course: Course, assignment: str, out: str | Path, students: list[str] | None = None,
+           fmt: str = "generic") -> list[Row]:
+    """Write the scores of ``assignment`` to ``out`` in an LMS's layout; return the rows.
 
-    Columns: ``student_id``, ``status`` (graded, failed, needs_manual, tampered,
-    flagged, missing), ``score`` (empty when there is none: failed or missing),
-    ``max_score``, ``reason`` (why the status is not ``graded``), ``notes`` (what the
-    autograder had to do: timeouts, restarted kernels, cut output), then one column
-    per graded cell (``notebook:grade_id`` when the assignment has several notebooks).
+    ``generic`` (:func:`autograder.lms.exports.write_generic`): ``student_id``, ``name``,
+    ``status`` (graded, failed, needs_manual, tampered, flagged, missing), ``score``
+    (after the late penalty; EMPTY when there is none: failed or missing), ``max_score``,
+    ``late``, ``late_minutes``, ``late_penalty``, ``reason``, then ``notes`` (what the
+    autograder had to do: timeouts, restarted kernels, cut output) and one column per
+    graded cell (``notebook:grade_id`` when the assignment has several notebooks).
+    ``canvas``, ``moodle``, ``blackboard``: the file that LMS imports, built from the
+    roster it exported (see ``autograder/README.md``).
 
     Parameters
     ----------
@@ -295,20 +330,38 @@ def export(course: Course, assignment: str, out: str | Path,
     out : path
         The CSV file to write (its folder is created).
     students : list of str, optional
-        Rows for these students only; default: the roster saved by ``collect``.
+        Rows for these students only (generic format); default: the assignment's roster.
+    fmt : str
+        One of :data:`FORMATS`.
     """
     check_id("assignment", assignment)
+    if fmt not in FORMATS:
+        raise CourseError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     columns = grade_columns(course, assignment)
     single = len({c.notebook for c in columns}) <= 1
     max_score = sum(c.max_score for c in columns)
-    rows = table_rows(course, assignment, require_students(course, assignment, students))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(FIXED_COLUMNS + [c.header(single) for c in columns])
-        for row in rows:
-            cells = [_number(row.cells.get((c.notebook, c.grade_id))) for c in columns]
-            writer.writerow([row.student, row.status, _number(row.score), _number(max_score),
-                             row.reason, row.notes, *cells])
+    ids = require_students(course, assignment, students)
+    rows = table_rows(course, assignment, ids)
+    late = {r.student_id: r for r in grade_rows(course.config, assignment, ids)}
+    grades = [GradeRow(row.student, row.score, max_score, row.status,
+                       late[row.student].minutes_late, late[row.student].penalty,
+                       row.reason) for row in rows]
+    roster = assignment_roster(course, assignment)
+    if roster is None:
+        roster = Roster(path=Path("-"), lms="plain", id_column="student_id",
+                        columns=["student_id"], rows=[{"student_id": s} for s in ids])
+    elif students:
+        roster = replace(roster, rows=[r for r in roster.rows if r[roster.id_column] in ids])
+    if fmt == "generic":
+        extra = {row.student: [row.notes, *(_number(row.cells.get((c.notebook, c.grade_id)))
+                                            for c in columns)] for row in rows}
+        write_generic(out, roster, grades, ["notes", *(c.header(single) for c in columns)],
+                      extra)
+    elif fmt == "canvas":
+        write_canvas(out, roster, grades, assignment)
+    elif fmt == "moodle":
+        write_moodle(out, roster, grades)
+    else:
+        write_blackboard(out, roster, grades, assignment)
     return rows
+

@@ -116,7 +116,7 @@ def attempt(path):
 for path in TARGETS + [os.path.join(COURSE, p) for p in (
         "nbgrader_config.py", "grading/gradebook.db", "solutions",
         "grading/submitted/honest_b/ps1_convolution/ps1_convolution.ipynb",
-        "grading/work/roster.csv")]:
+        "grading/work/rosters/ps1_convolution.roster")]:
     attempt(path)
 for root in ("/", "/home", "/tmp", ".."):
     try:

@@ -34,6 +34,7 @@ from autograder.demo import run_demo, setup_course, synthetic, toy
 from autograder.feedback import feedback, hidden_lines
 from autograder.grade.execute import HIDDEN_FAILED as HIDDEN_FRAME
 from autograder.grade.sandbox import bwrap_works
+from autograder.lms.exports import GENERIC_COLUMNS
 from tools.paths import ASSIGNMENT_IDS
 
 ASSIGNMENT = "ps1_convolution"
@@ -182,9 +183,9 @@ def test_export_has_one_row_per_roster_student(demo):
         table = list(csv.DictReader(fh))
     assert [r["student_id"] for r in table] == [c.student for c in synthetic.CLASS]
     columns = list(table[0])
-    assert columns[:6] == ["student_id", "status", "score", "max_score", "reason", "notes"]
+    assert columns[:10] == [*GENERIC_COLUMNS, "notes"]
     release = C.read_notebook(run.course.release_notebooks(run.assignment)[0])
-    tests = columns[6:]
+    tests = columns[10:]
     assert tests == [C.grade_id(c) for c in release.cells if C.is_grade(c)]
     for record in table:
         row = rows[record["student_id"]]

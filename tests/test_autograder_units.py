@@ -28,7 +28,14 @@ from autograder.demo.workspace import make_course
 from autograder.feedback import CheckNoHiddenTests
 from autograder.grade.execute import HIDDEN_FAILED, TrustedExecute
 from autograder.integrity import check_and_repair
-from autograder.reporting import StudentResult, SubmissionScores, decide
+from autograder.lms.errors import LmsError
+from autograder.reporting import (
+    StudentResult,
+    SubmissionScores,
+    assignment_roster,
+    decide,
+    load_report,
+)
 from autograder.scan import scan_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,37 +57,6 @@ def toy_pair():
 
 # -- collect ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("s001.ipynb", ["s001"]),
-        ("s001_ps1 (1).ipynb", ["s001"]),
-        ("s001-ps1-2.ipynb", ["s001"]),
-        ("S001.zip", ["s001"]),
-        ("s001", ["s001"]),
-        ("s0010.ipynb", []),  # another id's prefix is not a match
-        ("xs001.ipynb", []),
-        ("notes.txt", []),
-    ],
-)
-def test_owner_of_a_download_entry(name, expected):
-    assert collect_mod.owners(name, ["s001", "s002"]) == expected
-
-
-def test_roster_errors_name_the_problem(tmp_path):
-    bad = tmp_path / "roster.csv"
-    bad.write_text("id,name\ns001,A\n")
-    with pytest.raises(CourseError, match="no 'student_id' column.*id, name"):
-        collect_mod.load_roster(bad)
-    bad.write_text("student_id\ns001\ns001\n")
-    with pytest.raises(CourseError, match="twice"):
-        collect_mod.load_roster(bad)
-    bad.write_text("student_id\n../etc\n")
-    with pytest.raises(CourseError, match="not usable as a folder name"):
-        collect_mod.load_roster(bad)
-    assert collect_mod.load_roster(_roster(tmp_path, ["s2", "s1"])) == ["s2", "s1"]
-
-
 def _roster(folder: Path, ids: list[str]) -> Path:
     path = folder / "roster.csv"
     with path.open("w", newline="") as fh:
@@ -88,20 +64,6 @@ def _roster(folder: Path, ids: list[str]) -> Path:
         writer.writerow(["student_id"])
         writer.writerows([[i] for i in ids])
     return path
-
-
-def test_choose_collapses_copies_and_refuses_to_guess():
-    a = collect_mod.Candidate("s1.ipynb", b"A")
-    a2 = collect_mod.Candidate("s1 (1).ipynb", b"A")
-    b = collect_mod.Candidate("s1/ps1.ipynb", b"B")
-    c = collect_mod.Candidate("s1/scratch.ipynb", b"C")
-    chosen, dups, problem = collect_mod.choose([a, a2], ["ps1"])
-    assert chosen == {"ps1": a} and dups == ["s1.ipynb", "s1 (1).ipynb"] and problem == []
-    chosen, _, problem = collect_mod.choose([a, c], ["ps1"])
-    assert chosen == {} and problem == ["s1.ipynb", "s1/scratch.ipynb"]
-    # the exact expected name decides between different notebooks
-    chosen, _, problem = collect_mod.choose([b, c], ["ps1"])
-    assert chosen == {"ps1": b} and problem == []
 
 
 @pytest.fixture
@@ -137,33 +99,37 @@ def test_collect_places_every_form_of_download(tmp_path, toy_course, toy_pair):
     (downloads / "grades.csv").write_text("x\n")
     roster = _roster(tmp_path, ["s1", "s2", "s3", "s4", "s5", "s6", "s7"])
 
-    report = collect_mod.collect(toy_course, "toy", downloads, roster)
+    result = collect_mod.collect(toy_course, "toy", downloads, roster)
+    report = result.report
 
     assert sorted(report.placed) == ["s1", "s2", "s3", "s4", "s6"]
     for sid in report.placed:
         placed = toy_course.submitted_dir(sid, "toy") / "toy.ipynb"
         assert placed.read_bytes() == good, sid
         assert [p.name for p in placed.parent.iterdir()] == ["toy.ipynb"]
-    assert report.placed["s3"] == "s3.zip:deep/inside/toy.ipynb"
+    assert report.placed["s3"].origins == "s3.zip:deep/inside/toy.ipynb"
     assert report.missing == ["s7"]
-    assert report.ambiguous == {"s5": ["s5-1.ipynb", "s5-2.ipynb"]}
+    assert set(report.ambiguous) == {"s5"}  # two tries, and plain names give no order
     assert not toy_course.submitted_dir("s5", "toy").exists()
-    assert report.duplicates == {"s6": ["s6 (copy).ipynb", "s6.ipynb"]}
-    assert report.unknown == ["s99.ipynb"]
-    assert "grades.csv" in report.ignored and "s3.zip:deep/readme.txt" in report.ignored
-    assert set(report.renamed) == {"s1", "s2", "s4", "s6"}  # s3 was toy.ipynb already
-    # the roster and the report are kept for export and grade
-    assert collect_mod.load_report(toy_course, "toy").missing == ["s7"]
-    assert toy_course.roster_path.read_text().splitlines()[0] == "student_id"
+    assert sorted(report.duplicates["s6"]) == ["s6 (copy).ipynb", "s6.ipynb"]
+    assert [origin for origin, _ in report.unknown] == ["s99.ipynb"]
+    # the roster (per assignment) and the report are kept for grade and export
+    assert load_report(toy_course, "toy")["missing"] == ["s7"]
+    assert assignment_roster(toy_course, "toy").ids == ["s1", "s2", "s3", "s4", "s5", "s6",
+                                                       "s7"]
 
 
-def test_collect_reports_a_broken_zip(tmp_path, toy_course):
+def test_collect_refuses_a_broken_zip_and_fails_when_nothing_is_placed(tmp_path, toy_course):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     (downloads / "s1.zip").write_bytes(b"not a zip")
-    report = collect_mod.collect(toy_course, "toy", downloads, _roster(tmp_path, ["s1"]))
-    assert report.missing == ["s1"]
-    assert "cannot be read as a zip file" in report.notes["s1"][0]
+    with pytest.raises(LmsError, match="column 'student_id'"):
+        collect_mod.collect(toy_course, "toy", downloads, _roster(tmp_path, ["s1"]))
+    (downloads / "s1.zip").unlink()
+    (downloads / "s1-a.ipynb").write_text('{"a": 1}')
+    (downloads / "s1-b.ipynb").write_text('{"b": 2}')  # two notebooks, no order: ambiguous
+    with pytest.raises(LmsError, match="nothing placed for toy: roster column 'student_id'"):
+        collect_mod.collect(toy_course, "toy", downloads, _roster(tmp_path, ["s1"]))
 
 
 # -- integrity -------------------------------------------------------------------------

@@ -18,12 +18,13 @@ from pathlib import Path
 import nbformat
 
 from autograder import cells as C
-from autograder.collect import CollectReport, collect
+from autograder.collect import collect
 from autograder.course import Course, CourseError
 from autograder.demo import synthetic, toy
 from autograder.demo.workspace import add_source, generate_release, make_course
 from autograder.feedback import feedback
 from autograder.grade import GradeRun, grade, mode_line
+from autograder.lms.intake import Collected
 from autograder.reporting import export, format_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ c.Autograder.notebook_timeout = 300
 class DemoRun:
     course: Course
     assignment: str
-    collected: CollectReport
+    collected: Collected
     graded: GradeRun
     csv: Path
     rows: list

@@ -21,10 +21,13 @@ from tqdm import tqdm
 from autograder.course import Course, CourseError, check_id
 from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import Outcome, Task
+from autograder.lms.gradebook import set_duedates
+from autograder.lms.rosters import check_student_id
 from autograder.prepare import Release, prepare
 from autograder.reporting import (
     Row,
     StudentResult,
+    assignment_roster,
     grade_columns,
     load_results,
     require_students,
@@ -119,7 +122,12 @@ def grade(
     scheduler: str | None = None,
     unsafe: bool = False,
 ) -> GradeRun:
-    """Autograde ``students`` (default: everyone collected) of ``assignment`` on Dask.
+    """Autograde ``students`` (default: every roster student collected) on Dask.
+
+    Only students on the roster ``collect`` stored for ``assignment`` are graded; the
+    due date ``c.Lms.duedates`` gives it goes into the gradebook first, so nbgrader's
+    own late-penalty step (run on the client by the recorder) sees it next to each
+    submission's ``timestamp.txt``.
 
     Parameters
     ----------
@@ -145,7 +153,14 @@ def grade(
     mode = sandbox_mode(unsafe)
     release = Release.load(course, assignment)
     available = submitted_students(course, assignment)
-    wanted = [check_id("student id", s) for s in students] if students else available
+    roster = assignment_roster(course, assignment)
+    if roster is not None:
+        off = sorted(set(students or []) - set(roster.ids))
+        if off:
+            raise CourseError(f"not on the roster of {assignment}: {', '.join(off)}")
+        available = [s for s in available if s in roster.ids]
+    wanted = [check_student_id(s, "--student") for s in students] if students else available
+    set_duedates(course.config, [assignment])
     run = GradeRun(assignment, max_score=sum(c.max_score for c in columns), mode=mode)
     tasks: list[Task] = []
     for student in wanted:

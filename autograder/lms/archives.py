@@ -79,7 +79,7 @@ def is_archive(name: str) -> bool:
     return lowered.endswith(ZIP_SUFFIXES + TAR_SUFFIXES)
 
 
-def _skipped(name: str) -> bool:
+def skipped_name(name: str) -> bool:
     return name in SKIPPED_NAMES or name.startswith(".")
 
 
@@ -116,11 +116,11 @@ def walk(folder: Path, wanted: Callable[[str], bool], limits: Limits | None = No
         for name in sorted(dirs):
             if (base / name).is_symlink():
                 found.refused.append((label((*rel, nfc(name))), "symbolic link, not followed"))
-        dirs[:] = sorted(d for d in dirs if not _skipped(d) and not (base / d).is_symlink())
+        dirs[:] = sorted(d for d in dirs if not skipped_name(d) and not (base / d).is_symlink())
         for name in sorted(files):
             path = base / name
             parts = (*(nfc(p) for p in rel), nfc(name))
-            if _skipped(name):
+            if skipped_name(name):
                 continue
             if path.is_symlink():
                 found.refused.append((label(parts), "symbolic link, not followed"))
@@ -231,7 +231,7 @@ def _archive(fh, parts: tuple[str, ...], levels: tuple[int, ...], budget: _Budge
             if isinstance(inner, str):
                 found.refused.append((f"{here}:{member.name}", inner))
                 continue
-            if not inner or member.kind == "dir" or any(_skipped(p) for p in inner):
+            if not inner or member.kind == "dir" or any(skipped_name(p) for p in inner):
                 continue
             full = (*parts, *inner)
             where = label(full, levels)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,7 @@ from autograder.lms.text import fold
 
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section"]
 WAITING = "needs_manual"  # autograded, a hand grade still to come: not a final score
+FORMATS = ("generic", "canvas", "moodle", "blackboard")
 GENERIC_COLUMNS = ["student_id", "name", "status", "score", "max_score", "late",
                    "late_minutes", "late_penalty", "reason"]
 
@@ -245,8 +246,15 @@ def write_blackboard(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
     return ordered
 
 
-def write_generic(path: str | Path, roster: Roster, rows: Iterable[GradeRow]) -> list[GradeRow]:
-    """Write the generic CSV (see the module docstring); return the rows written."""
+def write_generic(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
+                  extra_columns: Sequence[str] = (),
+                  extra: Mapping[str, Sequence[str]] | None = None) -> list[GradeRow]:
+    """Write the generic CSV (see the module docstring); return the rows written.
+
+    ``extra_columns`` are appended to the header, ``extra[student_id]`` gives their
+    cells (the pipeline's notes and per-cell scores); a student without one gets empty
+    cells.
+    """
     ordered, _ = align(roster, rows)
     name_column = {"canvas": "Student", "moodle": "Full name"}.get(roster.lms, "name")
     records = []
@@ -257,8 +265,9 @@ def write_generic(path: str | Path, roster: Roster, rows: Iterable[GradeRow]) ->
         records.append([row.student_id, name, row.status, number(row.final),
                         number(row.max_score), row.late_text,
                         number(row.minutes_late, 0) if row.minutes_late else "",
-                        number(row.penalty) if row.minutes_late else "", row.reason])
-    _write(path, GENERIC_COLUMNS, records)
+                        number(row.penalty) if row.minutes_late else "", row.reason,
+                        *(extra or {}).get(row.student_id, [""] * len(extra_columns))])
+    _write(path, [*GENERIC_COLUMNS, *extra_columns], records)
     return ordered
 
 
