@@ -233,3 +233,18 @@ def test_only_names_the_grader_looks_up_get_stand_ins():
                        "check(conv_forward, x)", "this is not python"])
     assert {"im2col", "conv_forward", "check", "x", "np", "helper"} <= used
     assert "student_only_name" not in used
+
+
+def test_an_environment_under_the_hosts_tmp_stays_visible(monkeypatch, tmp_path):
+    """A CI checkout may keep its virtualenv under /tmp: the kernel's private /tmp
+    must be mounted before the environment, or it hides Python itself."""
+    from autograder.grade import sandbox
+
+    env = "/tmp/some-checkout/.venv"
+    for name in ("prefix", "exec_prefix"):
+        monkeypatch.setattr(sandbox.sys, name, env)
+    args, _ = sandbox.command(tmp_path, [], tmp_path, 12345, Limits(), sandboxed=True)
+    pairs = list(zip(args, args[1:], strict=False))
+    private_tmp = pairs.index(("--tmpfs", "/tmp"))
+    env_bind = next(i for i, (a, b) in enumerate(pairs) if a == "--ro-bind" and b == env)
+    assert private_tmp < env_bind

@@ -135,8 +135,10 @@ def command(scratch: Path, support: list[Path], runner: Path, uid: int, limits: 
             if not target.exists():
                 os.symlink(item, target)
         return tail[:-2] + ["0", str(limits.max_output_chars)], env
-    args = [shutil.which("bwrap") or "bwrap", *_namespaces(), *_system_mounts(),
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+    # A private /tmp first: the environment may live under the host's /tmp (a CI
+    # checkout, say), and a later mount would hide it again.
+    args = [shutil.which("bwrap") or "bwrap", *_namespaces(), "--tmpfs", "/tmp",
+            *_system_mounts(), "--proc", "/proc", "--dev", "/dev",
             *_parents(HOME), "--bind", str(scratch), HOME,
             *_parents(RUNNER), "--ro-bind", str(runner), RUNNER]
     for item in support:
