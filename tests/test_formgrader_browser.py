@@ -2,7 +2,7 @@
 
 In a throw-away copy of the course (``solutions/`` and ``nbgrader_config.py``) the test
 releases ps2 with plain ``nbgrader generate_assignment``, autogrades one submission
-with plain ``nbgrader autograde``, starts formgrader the way autograder/lms/README.md
+with plain ``nbgrader autograde``, starts formgrader the way autograder/README.md
 tells instructors to (``jupyter server`` from the course root, loopback, a token),
 opens the manual-grading page of the submission, types the points of the written
 answer (``pooling_answer``), and reads them back through nbgrader's ``Gradebook``
@@ -63,14 +63,13 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "solutions", root / "solutions")
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    (root / "autograder").mkdir()  # the gradebook's folder in this config
     _nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
     release = json.loads((root / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
     for cell in release["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == WRITTEN:
             cell["source"] = "Pooling throws away where a feature was; strided convolutions "
             cell["source"] += "can shrink the map and learn what to keep."
-    target = root / "autograder" / "submitted" / STUDENT / ASSIGNMENT
+    target = root / "grading" / "submitted" / STUDENT / ASSIGNMENT
     target.mkdir(parents=True)
     (target / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(release))
     _nbgrader(root, "autograde", ASSIGNMENT, "--force")

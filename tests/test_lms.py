@@ -798,17 +798,14 @@ def test_course_root_option_before_or_after_the_verb(tmp_path: Path) -> None:
     assert parser.parse_args(["collect", "ps1", "--course-root", "B"]).course_root == "B"
 
 
-def test_readme_settings_block_loads_with_the_course_config(tmp_path: Path) -> None:
-    """The block autograder/lms/README.md tells instructors to append to
-    nbgrader_config.py loads, and nbgrader would use our plugin with it."""
+def test_the_course_config_sets_a_due_date_per_assignment_and_our_penalty() -> None:
+    """The course's own nbgrader_config.py: a due date for every assignment of
+    solutions/, and nbgrader's late-penalty step uses our plugin."""
     from autograder.lms.late import load_config, penalty_plugin, settings
+    from tools.paths import ASSIGNMENT_IDS
 
-    readme = (ROOT / "autograder" / "lms" / "README.md").read_text()
-    section = readme.split("## Settings in `nbgrader_config.py`", 1)[1]
-    block = section.split("```python\n", 1)[1].split("```", 1)[0]
-    config_text = (ROOT / "nbgrader_config.py").read_text() + "\n" + block
-    (tmp_path / "nbgrader_config.py").write_text(config_text)
-    config = load_config(tmp_path)
+    config = load_config(ROOT)
+    assert set(settings(config).duedates) == set(ASSIGNMENT_IDS)
     assert settings(config).duedates["ps2_pooling"] == "2026-12-11 23:59 Europe/Berlin"
     assert duedate(config, "ps2_pooling") == datetime(2026, 12, 11, 22, 59)
     plugin = penalty_plugin(config)

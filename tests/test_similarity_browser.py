@@ -48,7 +48,7 @@ def report_folder(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("course")
     course.build(root)
     assert main(["--course-root", str(root), "similarity", course.ASSIGNMENT]) == 0
-    return root / "autograder" / "work" / "similarity" / course.ASSIGNMENT
+    return root / "grading" / "similarity" / course.ASSIGNMENT
 
 
 @pytest.mark.parametrize("width", [1280, 390])

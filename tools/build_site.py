@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -151,8 +152,11 @@ def jupyter_book_command(book: Path = BOOK, rebuild_all: bool = False) -> list[s
 
 def run_jupyter_book(book: Path = BOOK, rebuild_all: bool = False) -> None:
     """Run the build; raise ``RuntimeError`` (with the build's exit code) if it fails."""
-    # The chapters' helpers (src/booklib) are installed with the project.
-    result = subprocess.run(jupyter_book_command(book, rebuild_all), check=False)
+    # The chapters' helpers (src/booklib) are installed with the project. The
+    # chapters draw through the kernel's inline backend: an inherited MPLBACKEND
+    # (Agg, say) would silently drop every matplotlib figure from the pages.
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    result = subprocess.run(jupyter_book_command(book, rebuild_all), env=env, check=False)
     if result.returncode != 0:
         raise RuntimeError(
             f"jupyter-book build failed (exit {result.returncode}); the messages above name "

@@ -26,7 +26,6 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
-import os
 import sys
 import tempfile
 import time
@@ -42,7 +41,6 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from autograder.grade.kernel import CellTimeout, Kernel, KernelError
 from autograder.grade.sandbox import Limits
 
-os.environ.setdefault("MPLBACKEND", "Agg")  # the grader draws nothing on screen
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_FAILED = "(a check from the hidden tests failed here; its code is not shown)"
 
