@@ -86,3 +86,31 @@ def test_shifted_passes_halve_the_stride():
             np.testing.assert_allclose(dense[:, :, i, j], net_forward(net, crop), rtol=1e-10)
     with pytest.raises(ValueError, match="must divide"):
         shifted_score_map(net, x, (3, 22, 22), shifts=3)
+
+
+def test_net_forward_trace_keeps_each_layer_and_ends_where_net_forward_does() -> None:
+    from convref import (
+        affine_forward,
+        conv_forward_naive,
+        max_pool_forward_naive,
+        net_forward,
+        net_forward_trace,
+    )
+
+    rng = np.random.default_rng(3)
+    conv = {"w": rng.standard_normal((4, 2, 3, 3)), "b": rng.standard_normal(4),
+            "stride": 1, "pad": 1}
+    pool = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    fc = {"w": rng.standard_normal((4 * 3 * 3, 5)), "b": rng.standard_normal(5)}
+    net = [("conv", conv), ("relu", {}), ("maxpool", pool), ("fc", fc)]
+    x = rng.standard_normal((2, 2, 6, 6))
+    outputs, caches = net_forward_trace(net, x)
+    # the naive layers, one after the other, as an independent oracle
+    a = conv_forward_naive(x, conv["w"], conv["b"], {"stride": 1, "pad": 1})[0]
+    r = np.maximum(a, 0)
+    m = max_pool_forward_naive(r, pool)[0]
+    s = affine_forward(m, fc["w"], fc["b"])[0]
+    for got, want in zip(outputs, [a, r, m, s], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    assert len(caches) == len(net)
+    np.testing.assert_array_equal(net_forward(net, x), outputs[-1])

@@ -28,13 +28,10 @@ import numpy as np
 
 from convref import (
     affine_backward,
-    affine_forward,
     conv_backward_im2col,
-    conv_forward_im2col,
     max_pool_backward_fast,
-    max_pool_forward_fast,
+    net_forward_trace,
     relu_backward,
-    relu_forward,
 )
 
 Layer = tuple[str, dict[str, Any]]
@@ -116,30 +113,9 @@ def layer_names(net: list[Layer]) -> list[str]:
 
 
 def forward(net: list[Layer], x: np.ndarray) -> tuple[list[np.ndarray], list[Any]]:
-    """Run ``net`` on ``x`` (N, 1, 8, 8), keeping every layer's output and cache.
-
-    Returns
-    -------
-    outputs : list of ndarray
-        ``outputs[i]`` is the output of layer ``i``; the last holds the scores (N, 10).
-    caches : list
-        What each layer's backward pass needs.
-    """
-    outputs, caches = [], []
-    for kind, p in net:
-        if kind == "conv":
-            x, cache = conv_forward_im2col(x, p["w"], p["b"], {"stride": 1, "pad": 0})
-        elif kind == "relu":
-            x, cache = relu_forward(x)
-        elif kind == "maxpool":
-            x, cache = max_pool_forward_fast(x, p)
-        elif kind == "fc":
-            x, cache = affine_forward(x, p["w"], p["b"])
-        else:
-            raise ValueError(f"unknown layer kind {kind!r}")
-        outputs.append(x)
-        caches.append(cache)
-    return outputs, caches
+    """Run ``net`` on ``x`` (N, 1, 8, 8), keeping every layer's output and cache
+    (``convref.net_forward_trace``); the last output holds the scores (N, 10)."""
+    return net_forward_trace(net, x)
 
 
 def backward(

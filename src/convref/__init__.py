@@ -25,7 +25,7 @@ from convref.fc_to_conv import (
     shifted_score_map,
 )
 from convref.im2col import col2im, im2col
-from convref.network import net_forward, net_stride
+from convref.network import net_forward, net_forward_trace, net_stride
 from convref.pool_fast import (
     avg_pool_backward,
     avg_pool_forward,
@@ -57,6 +57,7 @@ __all__ = [
     "max_pool_forward_fast",
     "max_pool_forward_naive",
     "net_forward",
+    "net_forward_trace",
     "net_stride",
     "relu_backward",
     "relu_forward",

@@ -24,20 +24,38 @@ Layer = tuple[str, dict[str, Any]]
 KINDS = ("conv", "relu", "maxpool", "fc")
 
 
-def net_forward(net: list[Layer], x: Any) -> Any:
-    """Evaluate ``net`` on ``x`` (N, C, H, W); return the last layer's output."""
+def net_forward_trace(net: list[Layer], x: Any) -> tuple[list[Any], list[Any]]:
+    """Evaluate ``net`` on ``x`` (N, C, H, W), keeping every layer's output and cache.
+
+    Returns
+    -------
+    outputs : list
+        ``outputs[i]`` is the output of layer ``i``; the last is the network's.
+    caches : list
+        What each layer's backward pass needs, in the same order.
+    """
+    outputs, caches = [], []
     for index, (kind, p) in enumerate(net):
         if kind == "conv":
-            x, _ = conv_forward_im2col(x, p["w"], p["b"], {"stride": p["stride"], "pad": p["pad"]})
+            conv_param = {"stride": p["stride"], "pad": p["pad"]}
+            x, cache = conv_forward_im2col(x, p["w"], p["b"], conv_param)
         elif kind == "relu":
-            x, _ = relu_forward(x)
+            x, cache = relu_forward(x)
         elif kind == "maxpool":
-            x, _ = max_pool_forward_fast(x, p)
+            x, cache = max_pool_forward_fast(x, p)
         elif kind == "fc":
-            x, _ = affine_forward(x, p["w"], p["b"])
+            x, cache = affine_forward(x, p["w"], p["b"])
         else:
             raise ValueError(f"layer {index} has unknown kind {kind!r}; expected one of {KINDS}")
-    return x
+        outputs.append(x)
+        caches.append(cache)
+    return outputs, caches
+
+
+def net_forward(net: list[Layer], x: Any) -> Any:
+    """Evaluate ``net`` on ``x`` (N, C, H, W); return the last layer's output."""
+    outputs, _ = net_forward_trace(net, x)
+    return outputs[-1] if outputs else x
 
 
 def net_stride(net: list[Layer]) -> int:
