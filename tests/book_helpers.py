@@ -115,3 +115,21 @@ def chromium_or_skip() -> str:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(message)
     pytest.skip(message)
+
+
+def only_local(context, base: str, blocked: list[str] | None = None) -> list[str]:
+    """Let ``context`` (a Playwright browser context) fetch only from ``base`` and
+    inline ``data:``/``blob:`` URLs; every other request is aborted and its URL
+    appended to ``blocked`` (a new list unless one is given), which is returned."""
+    blocked = [] if blocked is None else blocked
+
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if url.startswith(base) or url.startswith(("data:", "blob:")):
+            request_route.continue_()
+        else:
+            blocked.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    return blocked

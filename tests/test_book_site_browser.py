@@ -37,6 +37,7 @@ from book_helpers import (
     built_site,
     chromium_or_skip,
     html_path,
+    only_local,
     toc_chapters,
     toc_files,
 )
@@ -87,16 +88,7 @@ class Site:
     def context(self, viewport: dict = DESKTOP, scheme: str = "light", **options):
         """A browser context that lets only requests to the site through."""
         context = self.browser.new_context(viewport=viewport, color_scheme=scheme, **options)
-
-        def only_local(route) -> None:
-            url = route.request.url
-            if url.startswith(self.base) or url.startswith(("data:", "blob:")):
-                route.continue_()
-            else:
-                self.blocked.append(url)
-                route.abort()
-
-        context.route("**/*", only_local)
+        only_local(context, self.base, self.blocked)
         return context
 
 

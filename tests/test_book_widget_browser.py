@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from book_helpers import CHROMIUM_ARGS, built_site, chromium_or_skip
+from book_helpers import CHROMIUM_ARGS, built_site, chromium_or_skip, only_local
 from notes_data import DEMO_OUT
 
 from tools.serve import serving
@@ -34,17 +34,7 @@ def phone() -> Iterator[dict]:
     with serving(site) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=PHONE, device_scale_factor=1)
-        blocked: list[str] = []
-
-        def only_local(route) -> None:
-            url = route.request.url
-            if url.startswith(base) or url.startswith(("data:", "blob:")):
-                route.continue_()
-            else:
-                blocked.append(url)
-                route.abort()
-
-        context.route("**/*", only_local)
+        blocked = only_local(context, base)
         yield {"base": base, "context": context, "blocked": blocked}
         browser.close()
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from book_helpers import CHROMIUM_ARGS, chromium_or_skip
+from book_helpers import CHROMIUM_ARGS, chromium_or_skip, only_local
 
 pytestmark = pytest.mark.slow
 
@@ -133,15 +133,7 @@ def test_written_answer_graded_in_formgrader(course: Path, formgrader, tmp_path:
         browser = p.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
         # the token in a header, as jupyter_server accepts it (XHRs to the API included)
         context = browser.new_context(extra_http_headers={"Authorization": f"token {token}"})
-
-        def only_local(route) -> None:
-            if route.request.url.startswith(base) or route.request.url.startswith("data:"):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_local)
+        only_local(context, base, blocked)
         page = context.new_page()
         page.goto(f"{base}/formgrader/submissions/{submission_id}/")
         # formgrader's script marks the field once it has loaded the grade from its API

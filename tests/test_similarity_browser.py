@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import similarity_course as course
-from book_helpers import CHROMIUM_ARGS, chromium_or_skip
+from book_helpers import CHROMIUM_ARGS, chromium_or_skip, only_local
 
 from autograder.__main__ import main
 from autograder.similarity.report import PAGE
@@ -60,16 +60,7 @@ def test_report_opens_offline_and_shows_the_matches(report_folder, width):
     with _serving(report_folder) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": width, "height": 900})
-
-        def only_local(route) -> None:
-            url = route.request.url
-            if url.startswith(base) or url.startswith(("data:", "blob:")):
-                route.continue_()
-            else:
-                blocked.append(url)
-                route.abort()
-
-        context.route("**/*", only_local)
+        only_local(context, base, blocked)
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
         page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
