@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -18,14 +19,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import cells as C
 from autograder.course import Course, CourseError, check_id
-from autograder.lms.exports import (
-    FORMATS,
-    GradeRow,
-    write_blackboard,
-    write_canvas,
-    write_generic,
-    write_moodle,
-)
+from autograder.lms import exports
 from autograder.lms.gradebook import grade_rows
 from autograder.lms.intake import stored_roster
 from autograder.lms.rosters import Roster
@@ -38,9 +32,6 @@ class GradeColumn:
     notebook: str
     grade_id: str
     max_score: float
-
-    def header(self, single_notebook: bool) -> str:
-        return self.grade_id if single_notebook else f"{self.notebook}:{self.grade_id}"
 
 
 @dataclass
@@ -65,8 +56,7 @@ def grade_columns(course: Course, assignment: str) -> list[GradeColumn]:
                 f"run `python -m autograder release {assignment}` first"
             ) from None
         for path in course.release_notebooks(assignment):
-            nb = C.read_notebook(path)
-            for cell in nb.cells:
+            for cell in C.read_notebook(path).cells:
                 if C.is_grade(cell):
                     gid = C.grade_id(cell)
                     max_score = gb.find_grade_cell(gid, path.stem, assignment).max_score
@@ -85,30 +75,19 @@ def read_scores(
                 submission = gb.find_submission(assignment, student)
             except MissingEntry:
                 continue
-            scores = SubmissionScores(score=float(submission.score))
+            scores = found[student] = SubmissionScores(score=float(submission.score))
             for notebook in submission.notebooks:
+                answers = {cell.name for cell in notebook.notebook.solution_cells}
                 for grade in notebook.grades:
-                    key = (notebook.name, grade.name)
                     undecided = grade.auto_score is None and grade.manual_score is None
-                    scores.cells[key] = None if undecided else float(grade.score)
+                    scores.cells[notebook.name, grade.name] = (
+                        None if undecided else float(grade.score))
                     if grade.needs_manual_grade and grade.manual_score is None:
-                        if grade.cell.cell_type == "code" and not _is_answer(gb, grade, assignment):
+                        if grade.cell.cell_type == "code" and grade.name not in answers:
                             scores.ungraded_tests.append(grade.name)
                         else:
                             scores.needs_manual.append(grade.name)
-            found[student] = scores
     return found
-
-
-def _is_answer(gb: Gradebook, grade, assignment: str) -> bool:
-    try:
-        gb.find_solution_cell(grade.name, grade.notebook.name, assignment)
-    except MissingEntry:
-        return False
-    return True
-
-
-STATUSES = ("graded", "failed", "needs_manual", "tampered", "flagged", "missing")
 
 
 @dataclass
@@ -140,36 +119,30 @@ class Row:
     cells: dict[tuple[str, str], float | None] = field(default_factory=dict)
 
 
-def results_path(report_dir: Path) -> Path:
-    return report_dir / "grade.json"
-
-
 def load_results(report_dir: Path) -> dict[str, StudentResult]:
-    path = results_path(report_dir)
+    path = report_dir / "grade.json"
     if not path.is_file():
         return {}
-    data = json.loads(path.read_text())
-    return {sid: StudentResult(**rec) for sid, rec in data.items()}
+    return {sid: StudentResult(**rec) for sid, rec in json.loads(path.read_text()).items()}
+
+
+def _write_results(report_dir: Path, results: dict[str, StudentResult]) -> None:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    tmp = report_dir / "grade.tmp"
+    tmp.write_text(json.dumps({k: asdict(v) for k, v in sorted(results.items())}, indent=2))
+    os.replace(tmp, report_dir / "grade.json")
 
 
 def save_results(report_dir: Path, results: dict[str, StudentResult]) -> None:
     """Merge ``results`` into the stored records (a partial re-grade keeps the others)."""
-    report_dir.mkdir(parents=True, exist_ok=True)
-    merged = load_results(report_dir)
-    merged.update(results)
-    path = results_path(report_dir)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({k: asdict(v) for k, v in sorted(merged.items())}, indent=2))
-    os.replace(tmp, path)
+    _write_results(report_dir, load_results(report_dir) | results)
 
 
 def forget_results(report_dir: Path, students: list[str]) -> None:
     """Drop the records of ``students`` (their submission was replaced or removed)."""
     kept = load_results(report_dir)
     if any(s in kept for s in students):
-        path = results_path(report_dir)
-        data = {k: asdict(v) for k, v in sorted(kept.items()) if k not in students}
-        path.write_text(json.dumps(data, indent=2))
+        _write_results(report_dir, {k: v for k, v in kept.items() if k not in students})
 
 
 def rosters_dir(course: Course) -> Path:
@@ -190,25 +163,10 @@ def load_report(course: Course, assignment: str) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def decide(
-    student: str,
-    result: StudentResult | None,
-    scores: SubmissionScores | None,
-    missing_reason: str = "",
-) -> Row:
-    """The export row of one roster student.
-
-    Parameters
-    ----------
-    student : str
-        Student id.
-    result : StudentResult or None
-        The last grading record (None: never graded).
-    scores : SubmissionScores or None
-        The gradebook's scores (None: no submission there).
-    missing_reason : str
-        Why collect found nothing, when it did not.
-    """
+def decide(student: str, result: StudentResult | None, scores: SubmissionScores | None,
+           missing_reason: str = "") -> Row:
+    """The export row of one roster student from its grading record and gradebook scores
+    (either None when there is none); ``missing_reason``: why collect found nothing."""
     if result is None:
         if scores is None:
             return Row(student, "missing", missing_reason or "no submission collected")
@@ -218,59 +176,40 @@ def decide(
         return Row(student, "failed", result.reason or "grading failed", notes)
     if scores is None:
         return Row(student, "failed", "graded, but the gradebook has no scores", notes)
-    row = Row(student, "graded", "", notes, scores.score, dict(scores.cells))
-    reasons = []
-    if scores.ungraded_tests:
-        # nbgrader could not score a test cell: never report that as a zero
-        row.status = "failed"
-        reasons.append("no score for test cell(s) " + ", ".join(scores.ungraded_tests))
-        row.score = None
-    if result.tampered:
-        row.status = row.status if row.status == "failed" else "tampered"
-        reasons += result.tampered
-    if result.flags:
-        row.status = row.status if row.status != "graded" else "flagged"
-        reasons += ["suspicious code: " + f for f in result.flags]
-    if scores.needs_manual:
-        row.status = row.status if row.status != "graded" else "needs_manual"
-        reasons.append("manual grading needed: " + ", ".join(scores.needs_manual))
-    row.reason = "; ".join(reasons)
-    return row
+    # the first that applies wins; nbgrader not scoring a test cell is never a zero
+    found = [
+        ("failed", ["no score for test cell(s) " + ", ".join(scores.ungraded_tests)]
+         if scores.ungraded_tests else []),
+        ("tampered", result.tampered),
+        ("flagged", ["suspicious code: " + f for f in result.flags]),
+        ("needs_manual", ["manual grading needed: " + ", ".join(scores.needs_manual)]
+         if scores.needs_manual else []),
+    ]
+    status = next((status for status, why in found if why), "graded")
+    return Row(student, status, "; ".join(r for _, why in found for r in why), notes,
+               None if scores.ungraded_tests else scores.score, dict(scores.cells))
 
 
 def table_rows(course: Course, assignment: str, students: list[str]) -> list[Row]:
     """Status rows for ``students`` from the stored records and the gradebook."""
     results = load_results(course.report_dir(assignment))
     scores = read_scores(course, assignment, students)
-    collected = load_report(course, assignment)
+    ambiguous = (load_report(course, assignment) or {}).get("ambiguous", {})
     rows = []
     for student in students:
-        missing = ""
-        if collected is not None and student in collected.get("ambiguous", {}):
-            missing = "ambiguous submission: " + collected["ambiguous"][student]
+        missing = ("ambiguous submission: " + ambiguous[student]) if student in ambiguous else ""
         if not course.submitted_dir(student, assignment).is_dir():
             # whatever older records say, there is no submission now
             rows.append(decide(student, None, None, missing))
-            continue
-        rows.append(decide(student, results.get(student), scores.get(student), missing))
+        else:
+            rows.append(decide(student, results.get(student), scores.get(student), missing))
     return rows
 
 
 def format_table(rows: list[Row], max_score: float, width: int = 60,
                  labels: dict[str, str] | None = None) -> str:
-    """A plain-text table: student, status, score, reason; then the count per status.
-
-    Parameters
-    ----------
-    rows : list of Row
-        From :func:`table_rows`.
-    max_score : float
-        The assignment's maximum.
-    width : int
-        Longest reason shown (longer ones are cut).
-    labels : dict, optional
-        An extra column (the demo's case names), by student id.
-    """
+    """A plain-text table: student, status, score, reason (cut at ``width``); then the
+    count per status. ``labels``: an extra column (the demo's case names), by student."""
     extra = max((len(v) for v in (labels or {}).values()), default=0)
     head = f"{'student':<10} " + (f"{'case':<{extra}} " if labels else "")
     header = head + f"{'status':<12} {'score':>9}  reason / notes"
@@ -282,11 +221,8 @@ def format_table(rows: list[Row], max_score: float, width: int = 60,
             why = why[: width - 3] + "..."
         label = f"{labels.get(row.student, ''):<{extra}} " if labels else ""
         lines.append(f"{row.student:<10} {label}{row.status:<12} {score:>9}  {why}")
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    lines.append("-" * len(header))
-    lines.append("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    counts = Counter(row.status for row in rows)
+    lines += ["-" * len(header), "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))]
     return "\n".join(lines)
 
 
@@ -304,20 +240,13 @@ def require_students(course: Course, assignment: str, students: list[str] | None
     return graded
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
 def export(course: Course, assignment: str, out: str | Path, students: list[str] | None = None,
            fmt: str = "generic") -> list[Row]:
     """Write the scores of ``assignment`` to ``out`` in an LMS's layout; return the rows.
 
-    ``generic`` (:func:`autograder.lms.exports.write_generic`): ``student_id``, ``name``,
-    ``status`` (graded, failed, needs_manual, tampered, flagged, missing), ``score``
-    (after the late penalty; EMPTY when there is none: failed or missing), ``max_score``,
-    ``late``, ``late_minutes``, ``late_penalty``, ``reason``, then ``notes`` (what the
-    autograder had to do: timeouts, restarted kernels, cut output) and one column per
-    graded cell (``notebook:grade_id`` when the assignment has several notebooks).
+    ``generic``: the columns of :func:`autograder.lms.exports.write_generic` (score
+    EMPTY when there is none), then ``notes`` (what the autograder had to do) and one
+    column per graded cell (``notebook:grade_id`` when there are several notebooks).
     ``canvas``, ``moodle``, ``blackboard``: the file that LMS imports, built from the
     roster it exported (see ``autograder/README.md``).
 
@@ -330,22 +259,22 @@ def export(course: Course, assignment: str, out: str | Path, students: list[str]
     out : path
         The CSV file to write (its folder is created).
     students : list of str, optional
-        Rows for these students only (generic format); default: the assignment's roster.
+        Rows for these students only; default: the assignment's roster.
     fmt : str
-        One of :data:`FORMATS`.
+        One of :data:`autograder.lms.exports.FORMATS`.
     """
     check_id("assignment", assignment)
-    if fmt not in FORMATS:
-        raise CourseError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt not in exports.FORMATS:
+        raise CourseError(
+            f"unknown export format {fmt!r}: use one of {', '.join(exports.FORMATS)}")
     columns = grade_columns(course, assignment)
-    single = len({c.notebook for c in columns}) <= 1
     max_score = sum(c.max_score for c in columns)
     ids = require_students(course, assignment, students)
     rows = table_rows(course, assignment, ids)
     late = {r.student_id: r for r in grade_rows(course.config, assignment, ids)}
-    grades = [GradeRow(row.student, row.score, max_score, row.status,
-                       late[row.student].minutes_late, late[row.student].penalty,
-                       row.reason) for row in rows]
+    grades = [exports.GradeRow(row.student, row.score, max_score, row.status,
+                               late[row.student].minutes_late, late[row.student].penalty,
+                               row.reason) for row in rows]
     roster = assignment_roster(course, assignment)
     if roster is None:
         roster = Roster(path=Path("-"), lms="plain", id_column="student_id",
@@ -353,15 +282,15 @@ def export(course: Course, assignment: str, out: str | Path, students: list[str]
     elif students:
         roster = replace(roster, rows=[r for r in roster.rows if r[roster.id_column] in ids])
     if fmt == "generic":
-        extra = {row.student: [row.notes, *(_number(row.cells.get((c.notebook, c.grade_id)))
-                                            for c in columns)] for row in rows}
-        write_generic(out, roster, grades, ["notes", *(c.header(single) for c in columns)],
-                      extra)
-    elif fmt == "canvas":
-        write_canvas(out, roster, grades, assignment)
+        single = len({c.notebook for c in columns}) <= 1
+        exports.write_generic(
+            out, roster, grades,
+            ["notes", *(c.grade_id if single else f"{c.notebook}:{c.grade_id}" for c in columns)],
+            {row.student: [row.notes, *("" if (v := row.cells.get((c.notebook, c.grade_id)))
+                                        is None else f"{v:g}" for c in columns)] for row in rows})
     elif fmt == "moodle":
-        write_moodle(out, roster, grades)
-    else:
-        write_blackboard(out, roster, grades, assignment)
+        exports.write_moodle(out, roster, grades)
+    else:  # canvas and blackboard name the assignment's column
+        writer = exports.write_canvas if fmt == "canvas" else exports.write_blackboard
+        writer(out, roster, grades, assignment)
     return rows
-
