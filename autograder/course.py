@@ -1,9 +1,5 @@
-"""The course on disk: nbgrader's configuration, directories and gradebook URL.
-
-Everything the pipeline does starts from a :class:`Course`, loaded from the folder
-holding ``nbgrader_config.py`` (the repository root for the real course, a temporary
-folder for the demo and the tests).
-"""
+"""The course on disk (the folder holding ``nbgrader_config.py``): nbgrader's
+configuration and folders, and the autograder's settings and records."""
 
 from __future__ import annotations
 
@@ -28,15 +24,7 @@ class CourseError(RuntimeError):
 
 
 def check_id(kind: str, value: str) -> str:
-    """Return ``value`` if it is safe as a folder name, else raise :class:`CourseError`.
-
-    Parameters
-    ----------
-    kind : str
-        What the id names ("student id", "assignment"), for the message.
-    value : str
-        The id to check.
-    """
+    """``value`` if it is safe as a folder name, else a :class:`CourseError` naming ``kind``."""
     if not _SAFE_ID.match(value) or ".." in value:
         raise CourseError(
             f"{kind} {value!r} is not usable as a folder name: use letters, digits, "
@@ -46,12 +34,9 @@ def check_id(kind: str, value: str) -> str:
 
 
 def ensure_tools_on_path() -> None:
-    """Put this interpreter's ``bin`` folder on PATH (the one place this is done;
-    ``nbgrader_config.py`` calls it, so it runs whenever a course is loaded).
-
-    nbgrader runs the ``alembic`` command when it creates a gradebook; without the
-    virtual environment activated that command is not found.
-    """
+    """Put this interpreter's ``bin`` folder on PATH, so that nbgrader finds ``alembic``
+    when it creates a gradebook without the virtual environment activated (the one
+    place this is done: ``nbgrader_config.py`` calls it)."""
     bindir = os.path.dirname(sys.executable)
     parts = os.environ.get("PATH", "").split(os.pathsep)
     if bindir not in parts:
@@ -75,18 +60,10 @@ class Course:
 
     @classmethod
     def load(cls, root: str | os.PathLike[str] | None = None, overrides: Config | None = None):
-        """Load the course whose ``nbgrader_config.py`` is in ``root`` (default: cwd).
-
-        Parameters
-        ----------
-        root : path, optional
-            The course root; defaults to the current directory.
-        overrides : traitlets Config, optional
-            Values that win over the file (command-line options, tests).
-        """
+        """Load the course whose ``nbgrader_config.py`` is in ``root`` (default: the
+        current folder); ``overrides`` (command-line options, tests) win over the file."""
         folder = Path(root if root is not None else os.getcwd()).resolve()
-        cfg_file = folder / CONFIG_NAME
-        if not cfg_file.is_file():
+        if not (folder / CONFIG_NAME).is_file():
             raise CourseError(
                 f"no {CONFIG_NAME} in {folder}: run the autograder from the course root "
                 "(the repository root) or pass --course-root"
@@ -124,12 +101,6 @@ class Course:
     def db_url(self) -> str:
         return self.coursedir.db_url
 
-    @property
-    def sqlite_path(self) -> Path | None:
-        """The gradebook file when the gradebook is SQLite, else None."""
-        match = re.match(r"^sqlite:///([^?]+)", self.db_url)
-        return Path(match.group(1)) if match else None
-
     # the autograder's own records ------------------------------------------------------
     @property
     def data_dir(self) -> Path:
@@ -141,18 +112,15 @@ class Course:
     # notebooks ---------------------------------------------------------------------------
     def release_notebooks(self, assignment: str) -> list[Path]:
         """The release notebooks of ``assignment``, sorted; raises if there are none."""
-        folder = self.release_dir(assignment)
-        found = sorted(p for p in folder.glob("*.ipynb"))
-        if not found:
-            raise CourseError(
-                f"assignment {assignment!r} has no release notebooks in {folder}: "
-                f"run `python -m autograder release {assignment}` first"
-            )
-        return found
+        return _notebooks(self.release_dir(assignment), assignment, "release",
+                          f": run `python -m autograder release {assignment}` first")
 
     def source_notebooks(self, assignment: str) -> list[Path]:
-        folder = self.source_dir(assignment)
-        found = sorted(p for p in folder.glob("*.ipynb"))
-        if not found:
-            raise CourseError(f"assignment {assignment!r} has no source notebooks in {folder}")
-        return found
+        return _notebooks(self.source_dir(assignment), assignment, "source")
+
+
+def _notebooks(folder: Path, assignment: str, kind: str, hint: str = "") -> list[Path]:
+    found = sorted(folder.glob("*.ipynb"))
+    if not found:
+        raise CourseError(f"assignment {assignment!r} has no {kind} notebooks in {folder}{hint}")
+    return found

@@ -321,8 +321,7 @@ def test_repository_config_holds_grading_settings():
     course = Course.load(ROOT)
     assert course.settings.cell_timeout == 30
     assert course.settings.scheduler == ""
-    assert course.sqlite_path == ROOT / "grading" / "gradebook.db"
-    assert "?timeout=60" in course.db_url
+    assert course.db_url == f"sqlite:///{ROOT / 'grading' / 'gradebook.db'}?timeout=60"
     # runtime data lives in one ignored folder at the course root, never in autograder/
     assert course.data_dir == ROOT / "grading" / "work"
     for step in ("submitted", "autograded", "feedback"):
