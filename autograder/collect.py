@@ -1,9 +1,7 @@
 """Collect: an LMS download folder in, nbgrader's submitted folders out.
 
-All the LMS knowledge (roster layouts, Canvas/Moodle/Blackboard file names, safe
-archives, latest-wins, late times as ``timestamp.txt``, an honest re-collect) is in
-:mod:`autograder.lms`; this module calls it for one assignment and keeps what the
-pipeline needs afterwards: the assignment's roster (``grading/work/rosters/``), the
+All the LMS knowledge is in :mod:`autograder.lms`; this module calls it for one
+assignment and keeps what the pipeline needs afterwards: the assignment's roster, the
 collect report (``collect.json``) and no stale grading record of a student whose
 submission was replaced or dropped.
 """
@@ -49,8 +47,8 @@ def collect(course: Course, assignment: str, downloads: str | Path, roster_file:
     result = collect_downloads(course.root, course.config, assignment, downloads, roster,
                                notebooks)
     store_roster(roster, rosters_dir(course), assignment)
-    forget_results(course.report_dir(assignment), result.replaced + result.dropped)
     folder = course.report_dir(assignment)
+    forget_results(folder, result.replaced + result.dropped)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "collect.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
     if not result.report.placed:  # all ambiguous or refused: nothing to grade
