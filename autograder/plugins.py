@@ -17,7 +17,7 @@ from traitlets import Unicode
 from autograder.course import Course
 from autograder.lms.archives import skipped_name
 from autograder.lms.downloads import parse_lms_name, plain_naming, split_copy_suffixes
-from autograder.lms.rosters import Roster, load_roster
+from autograder.lms.rosters import load_roster
 from autograder.reporting import assignment_roster, export
 
 
@@ -37,8 +37,9 @@ class RosterCollector(FileNameCollectorPlugin):
         course = Course.load(".")
         assignment = next((p for p in reversed(path.parts)
                            if course.release_dir(p).is_dir()), None)
-        roster = self._roster(course, assignment)
-        if roster is None:
+        if self.roster:
+            roster = load_roster(self.roster)
+        elif assignment is None or (roster := assignment_roster(course, assignment)) is None:
             return None
         for part in reversed(path.parts):
             naming = parse_lms_name(part) or plain_naming(part)
@@ -53,11 +54,6 @@ class RosterCollector(FileNameCollectorPlugin):
             if len(notebooks) == 1:
                 file_id = notebooks[0].name
         return {"student_id": owners[0], "file_id": file_id}
-
-    def _roster(self, course: Course, assignment: str | None) -> Roster | None:
-        if self.roster:
-            return load_roster(self.roster)
-        return assignment_roster(course, assignment) if assignment else None
 
 
 class StatusExport(ExportPlugin):
