@@ -64,9 +64,8 @@ def grade_columns(course: Course, assignment: str) -> list[GradeColumn]:
     return columns
 
 
-def read_scores(
-    course: Course, assignment: str, students: list[str]
-) -> dict[str, SubmissionScores]:
+def read_scores(course: Course, assignment: str, students: list[str]
+                ) -> dict[str, SubmissionScores]:
     """Scores of every listed student that has a graded submission in the gradebook."""
     found: dict[str, SubmissionScores] = {}
     with Gradebook(course.db_url, course.coursedir.course_id) as gb:
@@ -252,10 +251,6 @@ def export(course: Course, assignment: str, out: str | Path, students: list[str]
 
     Parameters
     ----------
-    course : Course
-        The loaded course.
-    assignment : str
-        Assignment id.
     out : path
         The CSV file to write (its folder is created).
     students : list of str, optional
