@@ -8,12 +8,72 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from autograder import release as release_step
+from autograder.collect import collect
 from autograder.course import Course, CourseError
+from autograder.feedback import feedback
 from autograder.lms.courseroot import add_course_root_option, find_course_root, in_course_root
 from autograder.lms.exports import FORMATS
+from autograder.reporting import export, format_table
 from autograder.similarity import cli as similarity_cli
 
-EXIT_ERROR = 2
+ASSIGNMENT = ("assignment", {})
+NO_PROGRESS = ("--no-progress", {"action": "store_true", "help": "no progress bar"})
+# verb -> (help, its arguments as (name, add_argument's keywords)); None: its own
+VERBS: dict[str, tuple[str, list[tuple[str, dict]] | None]] = {
+    "release": ("generate the student release (forced, verified)", [
+        ("assignments", dict(nargs="*", metavar="ASSIGNMENT",
+                             help="assignment ids (default: all in the source folder)")),
+    ]),
+    "collect": ("place LMS downloads where nbgrader expects them", [
+        ASSIGNMENT,
+        ("downloads", dict(help="folder as the learning-management system hands it over")),
+        ("--roster", dict(
+            required=True,
+            help="this assignment's roster: a CSV with student_id, or the LMS's gradebook "
+            "export (Canvas), grading worksheet (Moodle), Grade Center download (Blackboard)")),
+        ("--id-column", dict(metavar="COL",
+                             help="roster column holding the student ids (default: by layout)")),
+    ]),
+    "grade": ("autograde collected submissions in parallel", [
+        ASSIGNMENT,
+        ("--student", dict(action="append", metavar="ID",
+                           help="grade only this student (repeatable)")),
+        ("--workers", dict(type=int,
+                           help="workers of the Dask LocalCluster (default: one per CPU core)")),
+        ("--scheduler", dict(metavar="tcp://HOST:PORT",
+                             help="grade on a running Dask cluster (default: "
+                             "c.Autograder.scheduler; empty: a LocalCluster on this machine)")),
+        ("--unsafe-no-sandbox", dict(action="store_true",
+                                     help="run student code without bubblewrap (only where it "
+                                     "cannot work; every exported row says so)")),
+        ("--cell-timeout", dict(type=float,
+                                help="seconds per cell (default: c.Autograder.cell_timeout, 30)")),
+        NO_PROGRESS,
+    ]),
+    "export": ("write the scores CSV, one row per roster student", [
+        ASSIGNMENT,
+        ("--format", dict(default="generic", choices=FORMATS,
+                          help="generic CSV (status, late work, reasons) or the file an LMS "
+                          "imports (default: generic)")),
+        ("--out", dict(help="CSV file to write (default: grading/work/exports/"
+                       "ASSIGNMENT-FORMAT.csv)")),
+    ]),
+    "feedback": ("write per-student HTML feedback", [
+        ASSIGNMENT, ("--student", dict(action="append", metavar="ID")), NO_PROGRESS,
+    ]),
+    "similarity": ("report answers that are near-copies of each other", None),
+    "demo": ("run the whole pipeline on a synthetic class", [
+        ("--assignment", dict(default="ps1_convolution",
+                              help="assignment whose source is copied (default: "
+                              "ps1_convolution; the built-in toy assignment if its source "
+                              "is missing)")),
+        ("--workdir", dict(help="folder for the throw-away course, downloads and scores "
+                           "(default: grading/demo, replaced on every run)")),
+        ("--workers", dict(type=int)),
+        ("--unsafe-no-sandbox", dict(action="store_true")),
+    ]),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,81 +85,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_course_root_option(parser)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-
-    p = verbs.add_parser("release", help="generate the student release (forced, verified)")
-    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
-                   help="assignment ids (default: all in the source folder)")
-
-    p = verbs.add_parser("collect", help="place LMS downloads where nbgrader expects them")
-    p.add_argument("assignment")
-    p.add_argument("downloads", help="folder as the learning-management system hands it over")
-    p.add_argument("--roster", required=True,
-                   help="this assignment's roster: a CSV with student_id, or the LMS's "
-                   "gradebook export (Canvas), grading worksheet (Moodle), Grade Center "
-                   "download (Blackboard)")
-    p.add_argument("--id-column", default=None, metavar="COL",
-                   help="roster column holding the student ids (default: by layout)")
-
-    p = verbs.add_parser("grade", help="autograde collected submissions in parallel")
-    p.add_argument("assignment")
-    p.add_argument("--student", action="append", default=None, metavar="ID",
-                   help="grade only this student (repeatable)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="workers of the Dask LocalCluster (default: one per CPU core)")
-    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="grade on a running Dask cluster (default: c.Autograder.scheduler; "
-                   "empty: a LocalCluster on this machine)")
-    p.add_argument("--unsafe-no-sandbox", action="store_true",
-                   help="run student code without bubblewrap (only where it cannot work; "
-                   "every exported row says so)")
-    p.add_argument("--cell-timeout", type=float, default=None,
-                   help="seconds per cell (default: c.Autograder.cell_timeout, 30)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    p = verbs.add_parser("export", help="write the scores CSV, one row per roster student")
-    p.add_argument("assignment")
-    p.add_argument("--format", default="generic", choices=FORMATS,
-                   help="generic CSV (status, late work, reasons) or the file an LMS "
-                   "imports (default: generic)")
-    p.add_argument("--out", default=None,
-                   help="CSV file to write (default: grading/work/exports/"
-                   "ASSIGNMENT-FORMAT.csv)")
-
-    p = verbs.add_parser("feedback", help="write per-student HTML feedback")
-    p.add_argument("assignment")
-    p.add_argument("--student", action="append", default=None, metavar="ID")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    p = verbs.add_parser("similarity", help="report answers that are near-copies of each other")
-    similarity_cli.add_arguments(p)
-
-    p = verbs.add_parser("demo", help="run the whole pipeline on a synthetic class")
-    p.add_argument("--assignment", default="ps1_convolution",
-                   help="assignment whose source is copied (default: ps1_convolution; the "
-                   "built-in toy assignment if its source is missing)")
-    p.add_argument("--workdir", default=None,
-                   help="folder for the throw-away course, downloads and scores "
-                   "(default: grading/demo, replaced on every run)")
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--unsafe-no-sandbox", action="store_true")
-    for verb_parser in verbs.choices.values():
-        add_course_root_option(verb_parser, verb=True)
+    for verb, (text, arguments) in VERBS.items():
+        p = verbs.add_parser(verb, help=text)
+        if arguments is None:
+            similarity_cli.add_arguments(p)
+        for name, keywords in arguments or []:
+            p.add_argument(name, **keywords)
+        add_course_root_option(p, verb=True)
     return parser
-
-
-def _overrides(args: argparse.Namespace) -> dict:
-    settings = {}
-    if getattr(args, "cell_timeout", None) is not None:
-        if args.cell_timeout <= 0:
-            raise CourseError(f"--cell-timeout must be positive, got {args.cell_timeout:g}")
-        settings["cell_timeout"] = args.cell_timeout
-    return {"Autograder": settings} if settings else {}
 
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one verb; returns the exit status."""
     if args.verb == "demo":
-        from autograder.demo import main as demo_main
+        from autograder.demo import main as demo_main  # grading on Dask: imported when used
 
         return demo_main(args.workdir, args.assignment, args.workers, args.unsafe_no_sandbox)
     root = find_course_root(args.course_root)
@@ -107,59 +106,45 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name, None):
             setattr(args, name, str(Path(getattr(args, name)).resolve()))
     with in_course_root(root):  # nbgrader reads and writes relative to the course root
-        if args.verb == "release":
-            return _release(args, root)
         if args.verb == "similarity":
             args.course_root = str(root)
             return similarity_cli.run(args)
-        overrides = _overrides(args)
-        return _verb(args, Course.load(root, Config(overrides) if overrides else None))
+        timeout = getattr(args, "cell_timeout", None)
+        if timeout is not None and timeout <= 0:
+            raise CourseError(f"--cell-timeout must be positive, got {timeout:g}")
+        course = Course.load(  # a clear error when this is not the course root
+            root, None if timeout is None else Config({"Autograder": {"cell_timeout": timeout}}))
+        for line in _verb(args, course):
+            print(line)
+    return 0
 
 
-def _verb(args: argparse.Namespace, course: Course) -> int:
+def _verb(args: argparse.Namespace, course: Course) -> list[str]:
+    """Carry out a verb on the course; returns the lines to print."""
+    if args.verb == "release":
+        paths = release_step.release(args.assignments or None, course.root)
+        return [f"released {path}" for path in paths]
     if args.verb == "collect":
-        from autograder.collect import collect
-
-        result = collect(course, args.assignment, args.downloads, args.roster, args.id_column)
-        print("\n".join(result.summary_lines()))
-    elif args.verb == "grade":
-        from autograder.grade import grade, mode_line, sandbox_mode
-        from autograder.reporting import format_table
-
-        if args.workers is not None and args.workers < 1:
-            raise CourseError(f"--workers must be at least 1, got {args.workers}")
-        print(f"mode: {mode_line(sandbox_mode(args.unsafe_no_sandbox))}", flush=True)
-        result = grade(course, args.assignment, args.student, args.workers,
-                       progress=not args.no_progress, scheduler=args.scheduler,
-                       unsafe=args.unsafe_no_sandbox)
-        print(format_table(result.rows, result.max_score))
-        print(f"graded in {result.seconds:g} s; mode: {mode_line(result.mode)}")
-    elif args.verb == "export":
-        from autograder.reporting import export
-
+        return collect(course, args.assignment, args.downloads, args.roster,
+                       args.id_column).summary_lines()
+    if args.verb == "export":
         out = args.out or course.data_dir / "exports" / f"{args.assignment}-{args.format}.csv"
         rows = export(course, args.assignment, out, fmt=args.format)
-        print(f"wrote {len(rows)} rows ({args.format}) to {out}")
-    elif args.verb == "feedback":
-        from autograder.feedback import feedback
-
+        return [f"wrote {len(rows)} rows ({args.format}) to {out}"]
+    if args.verb == "feedback":
         pages = feedback(course, args.assignment, args.student, progress=not args.no_progress)
-        print(f"wrote {len(pages)} feedback pages under "
-              f"{course.step_root(course.coursedir.feedback_directory)}")
-    return 0
+        return [f"wrote {len(pages)} feedback pages under "
+                f"{course.step_root(course.coursedir.feedback_directory)}"]
+    from autograder.grade import grade, mode_line, sandbox_mode
 
-
-def _release(args: argparse.Namespace, root: Path) -> int:
-    try:
-        from autograder.release import release
-    except ImportError as err:
-        raise CourseError(
-            f"the release step is not available ({err}); autograder/release.py provides it"
-        ) from None
-    Course.load(root)  # a clear error when this is not the course root
-    for path in release(args.assignments or None, course_root=root):
-        print(f"released {path}")
-    return 0
+    if args.workers is not None and args.workers < 1:
+        raise CourseError(f"--workers must be at least 1, got {args.workers}")
+    print(f"mode: {mode_line(sandbox_mode(args.unsafe_no_sandbox))}", flush=True)
+    result = grade(course, args.assignment, args.student, args.workers,
+                   progress=not args.no_progress, scheduler=args.scheduler,
+                   unsafe=args.unsafe_no_sandbox)
+    return [format_table(result.rows, result.max_score),
+            f"graded in {result.seconds:g} s; mode: {mode_line(result.mode)}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
     except (CourseError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_ERROR
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
