@@ -103,10 +103,10 @@ class Course:
         self.coursedir.root = str(self.root)
 
     @classmethod
-    def load(cls, root: str | os.PathLike[str] | None = None, overrides: Config | None = None):
-        """Load the course whose ``nbgrader_config.py`` is in ``root`` (default: the
-        current folder); ``overrides`` (command-line options, tests) win over the file."""
-        folder = Path(root if root is not None else os.getcwd()).resolve()
+    def load(cls, root: str | os.PathLike[str], overrides: Config | None = None) -> Course:
+        """Load the course whose ``nbgrader_config.py`` is in ``root``; ``overrides``
+        (command-line options) win over the file."""
+        folder = Path(root).resolve()
         if not (folder / CONFIG_NAME).is_file():
             raise CourseError(
                 f"no {CONFIG_NAME} in {folder}: run the autograder from the course root "
