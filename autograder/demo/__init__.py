@@ -21,10 +21,11 @@ from autograder import cells as C
 from autograder.collect import collect
 from autograder.course import Course, CourseError
 from autograder.demo import synthetic, toy
-from autograder.demo.workspace import add_source, generate_release, make_course
+from autograder.demo.workspace import add_source, make_course
 from autograder.feedback import feedback
 from autograder.grade import GradeRun, grade, mode_line
 from autograder.lms.intake import Collected
+from autograder.release import generate as generate_release
 from autograder.reporting import export, format_table
 
 REPO = Path(__file__).resolve().parents[2]
