@@ -1,9 +1,9 @@
-"""Small helpers over nbgrader's cell metadata and notebook files."""
+"""nbgrader's cell metadata, read defensively (a submission's may be anything), and
+reading a submitted notebook."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -11,8 +11,6 @@ from nbformat import NotebookNode
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 HIDDEN_END = "END HIDDEN TESTS"
-SOLUTION_BEGIN = "### BEGIN SOLUTION"
-SOLUTION_END = "### END SOLUTION"
 
 
 class NotebookReadError(ValueError):
@@ -20,30 +18,24 @@ class NotebookReadError(ValueError):
 
 
 def read_notebook(path: str | Path) -> NotebookNode:
-    """Read a notebook as nbformat 4 (older formats are upgraded), raising
-    :class:`NotebookReadError` with the reason.
-
-    Parameters
-    ----------
-    path : path
-        The ``.ipynb`` file.
-    """
-    raw = Path(path).read_bytes()
+    """Read a notebook as nbformat 4 (older formats are upgraded); raise
+    :class:`NotebookReadError` with the reason."""
+    name = Path(path).name
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(Path(path).read_bytes().decode("utf-8"))
     except UnicodeDecodeError as err:
-        raise NotebookReadError(f"{Path(path).name} is not UTF-8 text: {err}") from None
+        raise NotebookReadError(f"{name} is not UTF-8 text: {err}") from None
     except json.JSONDecodeError as err:
         raise NotebookReadError(
-            f"{Path(path).name} is not valid JSON (line {err.lineno}, column {err.colno}: "
+            f"{name} is not valid JSON (line {err.lineno}, column {err.colno}: "
             f"{err.msg}); the file is probably truncated or was edited by hand"
         ) from None
     if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
-        raise NotebookReadError(f"{Path(path).name} is JSON but not a Jupyter notebook")
+        raise NotebookReadError(f"{name} is JSON but not a Jupyter notebook")
     try:
         return nbformat.reads(json.dumps(data), as_version=4)
     except Exception as err:  # nbformat raises several unrelated types
-        raise NotebookReadError(f"{Path(path).name} is not a valid notebook: {err}") from None
+        raise NotebookReadError(f"{name} is not a valid notebook: {err}") from None
 
 
 def meta(cell: NotebookNode) -> dict:
@@ -66,8 +58,7 @@ def is_grade(cell: NotebookNode) -> bool:
 
 def is_locked(cell: NotebookNode) -> bool:
     """Locked cells are instructor cells; grade cells that are not answers are locked too."""
-    m = meta(cell)
-    return bool(m.get("locked")) or (bool(m.get("grade")) and not m.get("solution"))
+    return bool(meta(cell).get("locked")) or (is_grade(cell) and not is_solution(cell))
 
 
 def is_test(cell: NotebookNode) -> bool:
@@ -79,9 +70,8 @@ def cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
     """Map grade_id -> cell for the cells that carry one (first occurrence wins)."""
     found: dict[str, NotebookNode] = {}
     for cell in nb.cells:
-        gid = grade_id(cell)
-        if gid and gid not in found:
-            found[gid] = cell
+        if grade_id(cell):
+            found.setdefault(grade_id(cell), cell)
     return found
 
 
@@ -89,10 +79,8 @@ def hidden_test_lines(source: str) -> list[str]:
     """The lines of ``source`` inside hidden-test regions (markers excluded)."""
     lines, inside = [], False
     for line in source.splitlines():
-        if HIDDEN_BEGIN in line:
-            inside = True
-        elif HIDDEN_END in line:
-            inside = False
+        if HIDDEN_BEGIN in line or HIDDEN_END in line:
+            inside = HIDDEN_BEGIN in line
         elif inside:
             lines.append(line)
     return lines
@@ -100,25 +88,3 @@ def hidden_test_lines(source: str) -> list[str]:
 
 def has_hidden_tests(source: str) -> bool:
     return HIDDEN_BEGIN in source
-
-
-def strip_solution_markers(source: str) -> str:
-    """The instructor's answer with nbgrader's solution markers removed."""
-    kept = [
-        line
-        for line in source.splitlines()
-        if line.strip() not in (SOLUTION_BEGIN, SOLUTION_END)
-    ]
-    return "\n".join(kept)
-
-
-def normalized(source: str) -> str:
-    """Source text compared modulo line endings and trailing whitespace."""
-    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip("\n")
-
-
-def code_cells(nb: NotebookNode) -> Iterator[tuple[int, NotebookNode]]:
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            yield index, cell

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import ast
 import copy
-import csv
 import io
-import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ class Case:
 
     student: str
     kind: str
-    delivery: str = "file"  # file, renamed, zip, folder, none, ambiguous
+    delivery: str = "file"  # file, renamed, zipped, folder, none, ambiguous
 
 
 def answer_cells(nb: NotebookNode) -> list[NotebookNode]:
@@ -43,43 +41,41 @@ def answer_cells(nb: NotebookNode) -> list[NotebookNode]:
     return [c for c in nb.cells if c.cell_type == "code" and C.is_solution(c)]
 
 
-def written_answers(nb: NotebookNode) -> list[NotebookNode]:
-    """Answers in words (graded by hand)."""
-    return [c for c in nb.cells if c.cell_type != "code" and C.is_solution(c)]
-
-
-def test_cells(nb: NotebookNode) -> list[NotebookNode]:
-    return [c for c in nb.cells if C.is_test(c)]
-
-
 def fill_answers(release: NotebookNode, source: NotebookNode, count: int | None = None,
                  written: bool = True) -> NotebookNode:
     """A copy of ``release`` with the first ``count`` code answers (all by default) solved,
-    and the written answers too when ``written``."""
+    and the answers in words too when ``written``."""
     nb = copy.deepcopy(release)
     answers = C.cells_by_id(source)
-    for cell in answer_cells(nb)[:count] + (written_answers(nb) if written else []):
+    words = [c for c in nb.cells if c.cell_type != "code" and C.is_solution(c)]
+    for cell in answer_cells(nb)[:count] + (words if written else []):
         solved = answers.get(C.grade_id(cell))
         if solved is not None:
-            cell.source = C.strip_solution_markers(solved.source)
+            cell.source = "\n".join(line for line in solved.source.splitlines() if line.strip()
+                                    not in ("### BEGIN SOLUTION", "### END SOLUTION"))
     return nb
 
 
 def _functions(source: str) -> list[str]:
     try:
-        tree = ast.parse(source)
+        return [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
     except SyntaxError:
         return []
-    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
 
 
-def _append(cell: NotebookNode, code: str) -> None:
-    cell.source = cell.source.rstrip("\n") + "\n\n" + code.strip("\n")
+def _append(code: str) -> Callable[[NotebookNode], None]:
+    """Add ``code`` to the end of the first answer cell."""
+    def modify(nb: NotebookNode) -> None:
+        first = answer_cells(nb)[0]
+        first.source = first.source.rstrip("\n") + "\n\n" + code.strip("\n")
+    return modify
 
 
-def _insert_after_first_answer(nb: NotebookNode, code: str) -> None:
-    first = answer_cells(nb)[0]
-    nb.cells.insert(nb.cells.index(first) + 1, new_code_cell(code))
+def _new_cell(code: str) -> Callable[[NotebookNode], None]:
+    """Insert a cell of ``code`` after the first answer cell."""
+    def modify(nb: NotebookNode) -> None:
+        nb.cells.insert(nb.cells.index(answer_cells(nb)[0]) + 1, new_code_cell(code))
+    return modify
 
 
 WRONG_SHAPE = '''
@@ -104,64 +100,43 @@ while True:
 '''
 
 
-def _wrong_shapes(nb: NotebookNode) -> None:
-    for cell in answer_cells(nb):
-        names = _functions(cell.source)
-        if names:
-            _append(cell, WRONG_SHAPE + "\n".join(f"{n} = _demo_wrong_shape({n})" for n in names))
+def _wrap_answers(make: Callable[[list[str]], str]) -> Callable[[NotebookNode], None]:
+    """Add ``make(names of the functions it defines)`` to every code answer."""
+    def modify(nb: NotebookNode) -> None:
+        for cell in answer_cells(nb):
+            if names := _functions(cell.source):
+                cell.source = cell.source.rstrip("\n") + "\n\n" + make(names).strip("\n")
+    return modify
 
 
-def _raises(nb: NotebookNode) -> None:
-    for cell in answer_cells(nb):
-        for name in _functions(cell.source):
-            _append(cell, f"def {name}(*args, **kwargs):\n"
-                          f"    raise RuntimeError('{name} is not working yet')")
+def _first_test(change: Callable[[NotebookNode, NotebookNode], None]):
+    def modify(nb: NotebookNode) -> None:
+        change(nb, next(c for c in nb.cells if C.is_test(c)))
+    return modify
 
 
-def _tamper(nb: NotebookNode) -> None:
-    test_cells(nb)[0].source = "# the tests were removed by the student\npass"
-
-
-def _delete_test(nb: NotebookNode) -> None:
-    nb.cells.remove(test_cells(nb)[0])
-
-
-def _strip_metadata(nb: NotebookNode) -> None:
-    del test_cells(nb)[0].metadata["nbgrader"]
-
-
-def _more_points(nb: NotebookNode) -> None:
-    test_cells(nb)[0].metadata["nbgrader"]["points"] = 100
-
-
-# kind -> (description, modification applied to a perfect notebook, or None)
-MODIFIERS: dict[str, tuple[str, Callable[[NotebookNode], None] | None]] = {
-    "perfect": ("every answer is the instructor's", None),
-    "wrong_shapes": ("answers return arrays with a wrong last axis", _wrong_shapes),
-    "raises": ("every answer function raises", _raises),
-    "infinite_loop": ("an endless loop after the answers", lambda nb: _append(
-        answer_cells(nb)[0], "while True:\n    pass")),
-    "swallows_interrupt": ("an endless loop that ignores interrupts", lambda nb:
-                           _insert_after_first_answer(nb, SWALLOW_INTERRUPT)),
-    "memory_hog": ("allocates 8 GB", lambda nb: _insert_after_first_answer(
-        nb, "import numpy as np\nhog = np.ones(10**9)")),
-    "os_exit": ("kills its own kernel", lambda nb: _insert_after_first_answer(
-        nb, "import os\nos._exit(3)")),
-    "sys_exit": ("calls sys.exit", lambda nb: _insert_after_first_answer(
-        nb, "import sys\nsys.exit('done')")),
-    "huge_output": ("prints 10 MB", lambda nb: _insert_after_first_answer(
-        nb, "for i in range(200):\n    print(i, 'spam' * 12_500)")),
-    "writes_outside": ("writes files outside its folder", lambda nb: _insert_after_first_answer(
-        nb, "with open('/tmp/autograder-escape.txt', 'w') as fh:\n    fh.write('escaped')")),
-    "tampered_test": ("edited a test cell", _tamper),
-    "deleted_test": ("deleted a test cell", _delete_test),
-    "stripped_metadata": ("removed a test cell's nbgrader metadata", _strip_metadata),
-    "more_points": ("gave a test cell 100 points", _more_points),
-    "reference_import": ("imports the reference solutions", lambda nb: _append(
-        answer_cells(nb)[0], "import convref")),
-    "renamed": ("perfect, under another file name", None),
-    "zipped": ("perfect, inside a zip", None),
-    "folder": ("perfect, inside a folder", None),
+# kind -> how it breaks a perfect notebook (None: it does not)
+MODIFIERS: dict[str, Callable[[NotebookNode], None] | None] = {
+    "perfect": None,
+    "wrong_shapes": _wrap_answers(  # answers return arrays with a wrong last axis
+        lambda names: WRONG_SHAPE + "\n".join(f"{n} = _demo_wrong_shape({n})" for n in names)),
+    "raises": _wrap_answers(lambda names: "\n\n".join(  # every answer function raises
+        f"def {n}(*args, **kwargs):\n    raise RuntimeError('{n} is not working yet')"
+        for n in names)),
+    "infinite_loop": _append("while True:\n    pass"),
+    "swallows_interrupt": _new_cell(SWALLOW_INTERRUPT),
+    "memory_hog": _new_cell("import numpy as np\nhog = np.ones(10**9)"),  # 8 GB
+    "os_exit": _new_cell("import os\nos._exit(3)"),
+    "sys_exit": _new_cell("import sys\nsys.exit('done')"),
+    "huge_output": _new_cell("for i in range(200):\n    print(i, 'spam' * 12_500)"),  # 10 MB
+    "writes_outside": _new_cell(
+        "with open('/tmp/autograder-escape.txt', 'w') as fh:\n    fh.write('escaped')"),
+    "tampered_test": _first_test(lambda nb, cell: cell.update(
+        source="# the tests were removed by the student\npass")),
+    "deleted_test": _first_test(lambda nb, cell: nb.cells.remove(cell)),
+    "stripped_metadata": _first_test(lambda nb, cell: cell.metadata.pop("nbgrader")),
+    "more_points": _first_test(lambda nb, cell: cell.metadata.nbgrader.update(points=100)),
+    "reference_import": _append("import convref"),
 }
 
 
@@ -173,30 +148,15 @@ def make_notebook(kind: str, release: NotebookNode, source: NotebookNode) -> Not
     if kind == "untouched":
         return copy.deepcopy(release)
     nb = fill_answers(release, source)
-    _, modify = MODIFIERS[kind]
-    if modify is not None:
-        modify(nb)
+    if MODIFIERS[kind] is not None:
+        MODIFIERS[kind](nb)
     return nb
 
 
-CLASS: list[Case] = [
-    Case("s001", "perfect"),
-    Case("s002", "partial"),
-    Case("s003", "wrong_shapes"),
-    Case("s004", "raises"),
-    Case("s005", "infinite_loop"),
-    Case("s006", "swallows_interrupt"),
-    Case("s007", "memory_hog"),
-    Case("s008", "os_exit"),
-    Case("s009", "sys_exit"),
-    Case("s010", "huge_output"),
-    Case("s011", "writes_outside"),
-    Case("s012", "tampered_test"),
-    Case("s013", "deleted_test"),
-    Case("s014", "stripped_metadata"),
-    Case("s015", "more_points"),
-    Case("s016", "reference_import"),
-    Case("s017", "malformed"),
+KINDS = ["perfect", "partial", "wrong_shapes", "raises", "infinite_loop", "swallows_interrupt",
+         "memory_hog", "os_exit", "sys_exit", "huge_output", "writes_outside", "tampered_test",
+         "deleted_test", "stripped_metadata", "more_points", "reference_import", "malformed"]
+CLASS: list[Case] = [Case(f"s{n:03}", kind) for n, kind in enumerate(KINDS, start=1)] + [
     Case("s018", "perfect", "renamed"),
     Case("s019", "perfect", "zipped"),
     Case("s020", "perfect", "folder"),
@@ -204,10 +164,6 @@ CLASS: list[Case] = [
     Case("s022", "missing", "none"),
     Case("s023", "perfect", "ambiguous"),
 ]
-
-
-def _bytes(nb: NotebookNode) -> bytes:
-    return nbformat.writes(nb).encode("utf-8")
 
 
 def build_downloads(folder: Path, assignment: str, release: NotebookNode, source: NotebookNode,
@@ -219,11 +175,8 @@ def build_downloads(folder: Path, assignment: str, release: NotebookNode, source
         write_case(folder, assignment, case, release, source)
     (folder / "index.html").write_text("<html>LMS export</html>\n")  # extra file
     roster = folder.parent / f"{folder.name}-roster.csv"
-    with roster.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student_id", "name"])
-        for case in cases:
-            writer.writerow([case.student, f"Student {case.student}"])
+    roster.write_text("student_id,name\r\n" + "".join(
+        f"{case.student},Student {case.student}\r\n" for case in cases))
     return roster
 
 
@@ -232,12 +185,12 @@ def write_case(folder: Path, assignment: str, case: Case, release: NotebookNode,
     """Write one student's download entry."""
     if case.delivery == "none":
         return
+    kind = "perfect" if case.kind == "malformed" else case.kind
+    nb = make_notebook(kind, release, source)
+    data = nbformat.writes(nb).encode("utf-8")
     if case.kind == "malformed":
-        text = _bytes(make_notebook("perfect", release, source))
-        (folder / f"{case.student}.ipynb").write_bytes(text[: len(text) // 2])
-        return
-    data = _bytes(make_notebook(case.kind, release, source))
-    if case.delivery == "file":
+        (folder / f"{case.student}.ipynb").write_bytes(data[: len(data) // 2])
+    elif case.delivery == "file":
         (folder / f"{case.student}.ipynb").write_bytes(data)
     elif case.delivery == "renamed":
         (folder / f"{case.student}_{assignment} (1).ipynb").write_bytes(data)
@@ -250,18 +203,12 @@ def write_case(folder: Path, assignment: str, case: Case, release: NotebookNode,
         (folder / f"{case.student}.zip").write_bytes(buffer.getvalue())
     elif case.delivery == "folder":
         sub = folder / case.student / "submission"
-        sub.mkdir(parents=True)
+        (sub / ".ipynb_checkpoints").mkdir(parents=True)
         (sub / f"{assignment}.ipynb").write_bytes(data)
-        (sub / ".ipynb_checkpoints").mkdir()
         (sub / ".ipynb_checkpoints" / f"{assignment}-checkpoint.ipynb").write_bytes(data)
     elif case.delivery == "ambiguous":
         (folder / f"{case.student}-{assignment}-1.ipynb").write_bytes(data)
-        other = json.loads(data)
-        extra = {"cell_type": "code", "execution_count": None, "metadata": {},
-                 "outputs": [], "source": "# second try"}
-        if other.get("nbformat_minor", 0) >= 5:
-            extra["id"] = "second-try"
-        other["cells"].append(extra)
-        (folder / f"{case.student}-{assignment}-2.ipynb").write_text(json.dumps(other))
+        nb.cells.append(new_code_cell("# second try", id="second-try"))
+        nbformat.write(nb, folder / f"{case.student}-{assignment}-2.ipynb")
     else:
         raise ValueError(f"unknown delivery {case.delivery!r} for {case.student}")
