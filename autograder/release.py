@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from fnmatch import fnmatch
 from pathlib import Path
 
+import nbformat
 from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
 
 from autograder.course import Course, CourseError
 from tools.paths import find_assignment_ids
-from tools.solution_scan import MARKERS, normalize, notebook_secrets
+from tools.solution_scan import MARKERS, normalize, notebook_secrets, readable_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = "solutions"
@@ -157,16 +158,11 @@ def equip(folder: Path, course_root: Path = ROOT) -> Path:
 
 def _title(notebook: Path) -> str:
     """The first ``# heading`` of a notebook's markdown cells, or its file name."""
-    for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
-        match = cell.get("cell_type") == "markdown" and _TITLE.search(_source(cell))
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        match = cell.cell_type == "markdown" and _TITLE.search(cell.source)
         if match:
             return match.group(1)
     return notebook.stem
-
-
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def secret_lines(notebooks: Iterable[Path]) -> set[str]:
@@ -181,17 +177,15 @@ def leaks(folder: Path, secrets: set[str]) -> list[str]:
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix not in {".ipynb", ".py", ".md", ".txt", ".json"}:
             continue
-        text = code = path.read_text(encoding="utf-8", errors="replace")
+        raw = path.read_bytes()
+        text = readable_text(path.name, raw)  # a notebook: its cells' code, then its JSON
         where = path.relative_to(folder)
         found += [f"{where}: marker {m!r}" for m in MARKERS if m in text]
-        if path.suffix == ".ipynb":
-            cells = json.loads(text).get("cells", [])
-            code = "\n".join(_source(c) for c in cells)
-            if any(c.get("outputs") for c in cells):
-                found.append(f"{where}: the notebook holds outputs")
-        flat = normalize(code)
+        if path.suffix == ".ipynb" and any(c.get("outputs") for c in json.loads(raw)["cells"]):
+            found.append(f"{where}: the notebook holds outputs")
+        flat = normalize(text)
         found += [f"{where}: solution or hidden-test line {s!r}" for s in secrets if s in flat]
-        if _REFERENCE_IMPORT.search(code):
+        if _REFERENCE_IMPORT.search(text):
             found.append(f"{where}: imports the reference package convref")
     return found
 
