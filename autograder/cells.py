@@ -1,5 +1,6 @@
-"""nbgrader's cell metadata, read defensively (a submission's may be anything), and
-reading a submitted notebook."""
+"""Reading a submitted notebook, and nbgrader's cell metadata: ``meta`` and ``grade_id``
+are read defensively (a submission's metadata may be anything); ``is_grade``,
+``is_solution`` and ``is_locked`` are nbgrader's, for release and graded notebooks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbgrader.utils import is_grade, is_locked, is_solution  # noqa: F401  (used via this module)
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 HIDDEN_END = "END HIDDEN TESTS"
@@ -48,22 +50,9 @@ def grade_id(cell: NotebookNode) -> str | None:
     return meta(cell).get("grade_id")
 
 
-def is_solution(cell: NotebookNode) -> bool:
-    return bool(meta(cell).get("solution"))
-
-
-def is_grade(cell: NotebookNode) -> bool:
-    return bool(meta(cell).get("grade"))
-
-
-def is_locked(cell: NotebookNode) -> bool:
-    """Locked cells are instructor cells; grade cells that are not answers are locked too."""
-    return bool(meta(cell).get("locked")) or (is_grade(cell) and not is_solution(cell))
-
-
 def is_test(cell: NotebookNode) -> bool:
     """An autograder test cell: graded, code, not an answer."""
-    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+    return cell.cell_type == "code" and bool(is_grade(cell)) and not is_solution(cell)
 
 
 def cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
@@ -75,6 +64,12 @@ def cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
     return found
 
 
+def normalized(source: str) -> str:
+    """Source text compared modulo line endings and trailing whitespace."""
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
 def hidden_test_lines(source: str) -> list[str]:
     """The lines of ``source`` inside hidden-test regions (markers excluded)."""
     lines, inside = [], False
@@ -84,7 +79,3 @@ def hidden_test_lines(source: str) -> list[str]:
         elif inside:
             lines.append(line)
     return lines
-
-
-def has_hidden_tests(source: str) -> bool:
-    return HIDDEN_BEGIN in source

@@ -1,12 +1,10 @@
-"""Integrity: compare a submission with the release it came from, and repair it.
+"""Integrity: find what a submission changed in its release's locked cells; put it back.
 
-nbgrader restores an edited locked cell from the gradebook, but it grades a deleted
-test cell (or one whose metadata was stripped) as nothing at all, and it fails a
-student whose test cell metadata was changed. Here every locked cell of the release
-is looked up in the submission by its grade id (or, when the id is gone, by its
-source); what was changed is reported as tampering and put back, so nbgrader grades
-the submission as released and the student is reported ``tampered`` rather than
-silently losing or gaining points.
+nbgrader grades a deleted test cell (or one stripped of its metadata) as nothing and
+fails a student whose test cell metadata changed. Here each locked cell of the release
+is found in the submission by grade id (or by source when the id is gone); a change is
+put back and reported, so the student is ``tampered`` instead of silently losing or
+gaining points.
 """
 
 from __future__ import annotations
@@ -75,22 +73,16 @@ def check_and_repair(submitted: NotebookNode, release: NotebookNode) -> Integrit
     return report
 
 
-def _normalized(source: str) -> str:
-    """Source text compared modulo line endings and trailing whitespace."""
-    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip("\n")
-
-
 def _find(nb: NotebookNode, rcell: NotebookNode, gid: str, locked: bool) -> int | None:
     ids = [C.grade_id(cell) for cell in nb.cells]
     if gid in ids:
         return ids.index(gid)
     if not locked:
         return None  # an answer's text changes, so it cannot be found by its source
-    wanted = _normalized(rcell.source)
+    wanted = C.normalized(rcell.source)
     return next((index for index, cell in enumerate(nb.cells)
                  if not C.meta(cell) and cell.cell_type == rcell.cell_type
-                 and _normalized(cell.source) == wanted), None)
+                 and C.normalized(cell.source) == wanted), None)
 
 
 def _defining(cell: NotebookNode) -> dict:
@@ -123,6 +115,6 @@ def _repair(scell: NotebookNode, rcell: NotebookNode, gid: str, kind: str, locke
     if _defining(scell) != _defining(rcell):
         report.tampered.append(f"{kind} '{gid}' had its nbgrader metadata changed (restored)")
         scell.metadata["nbgrader"] = copy.deepcopy(C.meta(rcell))
-    if locked and _normalized(scell.source) != _normalized(rcell.source):
+    if locked and C.normalized(scell.source) != C.normalized(rcell.source):
         report.tampered.append(f"{kind} '{gid}' was edited (the original was graded)")
         scell.source = rcell.source
