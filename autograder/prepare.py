@@ -21,16 +21,13 @@ from autograder.scan import scan_notebook
 
 @dataclass
 class Release:
-    """The release notebooks of an assignment and the grade ids of their locked cells."""
+    """The release notebooks of an assignment, by name."""
 
     notebooks: dict[str, NotebookNode]
-    locked_ids: set[str]
 
     @classmethod
     def load(cls, course: Course, assignment: str) -> Release:
-        notebooks = {p.stem: C.read_notebook(p) for p in course.release_notebooks(assignment)}
-        return cls(notebooks, {C.grade_id(cell) for nb in notebooks.values() for cell in nb.cells
-                               if C.grade_id(cell) and C.is_locked(cell)})
+        return cls({p.stem: C.read_notebook(p) for p in course.release_notebooks(assignment)})
 
 
 def _fix_cell_ids(nb: NotebookNode) -> None:
@@ -82,7 +79,7 @@ def prepare(course: Course, assignment: str, student: str,
         integrity = check_and_repair(nb, release_nb)
         result.tampered += integrity.tampered
         result.notes += integrity.notes
-        result.flags += [f.describe() for f in scan_notebook(nb, release.locked_ids)]
+        result.flags += [f.describe() for f in scan_notebook(nb, release_nb)]
         _fix_cell_ids(nb)
         repaired[stem] = nb
     if not repaired:

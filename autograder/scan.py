@@ -1,12 +1,7 @@
-"""Static scan of student code for attempts to reach the reference or the hidden tests.
-
-Every code cell the student wrote (answer cells and cells they added) is parsed after
-IPython's own translation of magics and shell escapes, and checked for the reference
-package ``convref`` (imported, named, or spelled in a string), the import machinery,
-code built at run time, introspection that reaches other cells' names, shell commands
-and subprocesses, and paths to course files. A finding does not change the score; it
-marks the student ``flagged`` for review (an instructor's report, not a defence).
-"""
+"""Static scan of student code for attempts to reach the reference or the hidden tests:
+each code cell the student wrote is parsed after IPython's translation of magics and
+shell escapes, and checked against the rules below. A finding never changes the score;
+it marks the student ``flagged`` for review (an instructor's report, not a defence)."""
 
 from __future__ import annotations
 
@@ -128,9 +123,10 @@ def scan_source(source: str, cell: str) -> list[Finding]:
     return findings
 
 
-def scan_notebook(nb: NotebookNode, locked_ids: set[str]) -> list[Finding]:
+def scan_notebook(nb: NotebookNode, release: NotebookNode) -> list[Finding]:
     """Findings for every code cell the student could write (not the release's locked
-    cells, whose grade ids are ``locked_ids``)."""
+    cells, which are the instructor's)."""
+    locked = {C.grade_id(cell) for cell in release.cells if C.is_locked(cell) and C.grade_id(cell)}
     return [finding for index, cell in enumerate(nb.cells)
-            if cell.cell_type == "code" and C.grade_id(cell) not in locked_ids
+            if cell.cell_type == "code" and C.grade_id(cell) not in locked
             for finding in scan_source(cell.source, C.grade_id(cell) or f"#{index + 1}")]
