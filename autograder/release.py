@@ -25,8 +25,6 @@ from tools.paths import find_assignment_ids
 from tools.solution_scan import MARKERS, normalize, notebook_secrets, readable_text
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIR = "solutions"
-RELEASE_DIR = "assignments"
 KIT = Path("src") / "convkit"
 KIT_NAME = "convkit"
 
@@ -75,11 +73,6 @@ class ReleaseError(CourseError):
     """nbgrader failed, or the release holds something students must not see."""
 
 
-def find_assignments(course_root: Path = ROOT) -> list[str]:
-    """The assignments of the course: folders of ``solutions/`` holding ``<id>.ipynb``."""
-    return list(find_assignment_ids(Path(course_root) / SOURCE_DIR))
-
-
 def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -> list[Path]:
     """Generate, equip and verify the release of some or all assignments.
 
@@ -95,27 +88,25 @@ def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -
     ReleaseError
         If nbgrader fails or the result leaks solutions or hidden tests.
     """
-    course_root = Path(course_root).resolve()
-    known = find_assignments(course_root)
+    course = Course.load(course_root)
+    sources = course.step_root(course.coursedir.source_directory)
+    known = list(find_assignment_ids(sources))
     wanted = known if assignment_ids is None else list(assignment_ids)
     unknown = [a for a in wanted if a not in known]
     if unknown:
         raise ValueError(
-            f"no source notebook for {unknown} under {course_root / SOURCE_DIR}; "
-            f"known assignments: {known}"
-        )
-    kit_files(course_root / KIT)  # fails before nbgrader runs when the kit is missing
-    course = Course.load(course_root)
+            f"no source notebook for {unknown} under {sources}; known assignments: {known}")
+    kit_files(course.root / KIT)  # fails before nbgrader runs when the kit is missing
     released = []
     for assignment_id in wanted:
         generate(course, assignment_id)
-        folder = course_root / RELEASE_DIR / assignment_id
+        folder = course.release_dir(assignment_id)
         notebook = folder / f"{assignment_id}.ipynb"
         readme = README.format(title=_title(notebook), notebook=notebook.name,
                                folder=assignment_id)
         (folder / "README.md").write_text(readme, encoding="utf-8")
-        equip(folder, course_root)
-        verify(course_root / SOURCE_DIR / assignment_id, folder)
+        equip(folder, course.root)
+        verify(course.source_dir(assignment_id), folder)
         released.append(notebook)
     return released
 
