@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,12 +187,10 @@ def write_case(folder: Path, assignment: str, case: Case, release: NotebookNode,
     elif case.delivery == "renamed":
         (folder / f"{case.student}_{assignment} (1).ipynb").write_bytes(data)
     elif case.delivery == "zipped":
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
+        with zipfile.ZipFile(folder / f"{case.student}.zip", "w") as archive:
             archive.writestr(f"{case.student}/work/{assignment}.ipynb", data)
             archive.writestr(f"{case.student}/work/notes.txt", "my notes\n")
             archive.writestr("__MACOSX/._junk", "x")
-        (folder / f"{case.student}.zip").write_bytes(buffer.getvalue())
     elif case.delivery == "folder":
         sub = folder / case.student / "submission"
         (sub / ".ipynb_checkpoints").mkdir(parents=True)
