@@ -134,17 +134,14 @@ def kit_files(kit: Path = ROOT / KIT) -> list[tuple[str, Path]]:
                   if not any(fnmatch(part, pattern) for part in rel.parts for pattern in _SKIPPED))
 
 
-def equip(folder: Path, course_root: Path = ROOT) -> Path:
-    """Replace ``folder``'s kit copy by a fresh one; return the folder.
-
-    A fresh clone holds the release notebooks but not the kit copies (they are
-    generated); whatever hands a release folder to a kernel calls this first.
-    """
+def equip(folder: Path, course_root: Path = ROOT) -> None:
+    """Replace ``folder``'s kit copy by a fresh one. A fresh clone holds the release
+    notebooks but not the kit copies (they are generated); whatever hands a release
+    folder to a kernel calls this first."""
     target = Path(folder) / KIT_NAME
     kit_files(Path(course_root) / KIT)
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(Path(course_root) / KIT, target, ignore=shutil.ignore_patterns(*_SKIPPED))
-    return Path(folder)
 
 
 def _title(notebook: Path) -> str:
