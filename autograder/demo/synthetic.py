@@ -33,21 +33,6 @@ def answer_cells(nb: NotebookNode) -> list[NotebookNode]:
     return [c for c in nb.cells if c.cell_type == "code" and C.is_solution(c)]
 
 
-def fill_answers(release: NotebookNode, source: NotebookNode, count: int | None = None,
-                 written: bool = True) -> NotebookNode:
-    """A copy of ``release`` with the first ``count`` code answers (all by default) solved,
-    and the answers in words too when ``written``."""
-    nb = copy.deepcopy(release)
-    answers = C.cells_by_id(source)
-    words = [c for c in nb.cells if c.cell_type != "code" and C.is_solution(c)]
-    for cell in answer_cells(nb)[:count] + (words if written else []):
-        solved = answers.get(C.grade_id(cell))
-        if solved is not None:
-            cell.source = "\n".join(line for line in solved.source.splitlines() if line.strip()
-                                    not in ("### BEGIN SOLUTION", "### END SOLUTION"))
-    return nb
-
-
 def _functions(source: str) -> list[str]:
     try:
         return [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
@@ -133,14 +118,22 @@ MODIFIERS: dict[str, Callable[[NotebookNode], None] | None] = {
 
 
 def make_notebook(kind: str, release: NotebookNode, source: NotebookNode) -> NotebookNode:
-    """The notebook of one case (``partial`` and ``untouched`` are built here too)."""
+    """The notebook of one case: the release with the instructor's answers (markers
+    removed) in every answer cell, or in half the code answers for ``partial``, or in
+    none for ``untouched``; then broken as :data:`MODIFIERS` says."""
+    nb = copy.deepcopy(release)
+    code = answer_cells(nb)
+    todo = code + [c for c in nb.cells if c.cell_type != "code" and C.is_solution(c)]
     if kind == "partial":  # half the functions, no written answer
-        return fill_answers(release, source, count=(len(answer_cells(release)) + 1) // 2,
-                            written=False)
-    if kind == "untouched":
-        return copy.deepcopy(release)
-    nb = fill_answers(release, source)
-    if MODIFIERS[kind] is not None:
+        todo = code[: (len(code) + 1) // 2]
+    elif kind == "untouched":
+        todo = []
+    answers = C.cells_by_id(source)
+    for cell in todo:
+        if (solved := answers.get(C.grade_id(cell))) is not None:
+            cell.source = "\n".join(line for line in solved.source.splitlines() if line.strip()
+                                    not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    if kind not in ("partial", "untouched") and MODIFIERS[kind] is not None:
         MODIFIERS[kind](nb)
     return nb
 
