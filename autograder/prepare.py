@@ -7,7 +7,7 @@ repeats the same repair with :class:`RepairSubmission`, so both see the same cel
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -21,34 +21,24 @@ from autograder.scan import scan_notebook
 
 @dataclass
 class Release:
-    """The release notebooks of an assignment and the grade ids of their locked cells."""
+    """The release notebooks of an assignment, by name."""
 
     notebooks: dict[str, NotebookNode]
-    locked_ids: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, course: Course, assignment: str) -> Release:
-        notebooks = {p.stem: C.read_notebook(p) for p in course.release_notebooks(assignment)}
-        locked = {
-            C.grade_id(cell)
-            for nb in notebooks.values()
-            for cell in nb.cells
-            if C.grade_id(cell) and C.is_locked(cell)
-        }
-        return cls(notebooks, locked)
+        return cls({p.stem: C.read_notebook(p) for p in course.release_notebooks(assignment)})
 
 
 def _fix_cell_ids(nb: NotebookNode) -> None:
     """Cell ids exist from nbformat 4.5 on: add missing ones, drop them before."""
-    if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
-        seen: set[str] = set()
-        for index, cell in enumerate(nb.cells):
-            if not cell.get("id") or cell["id"] in seen:
-                cell["id"] = f"cell-{index}"
-            seen.add(cell["id"])
-    else:
-        for cell in nb.cells:
+    seen: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        if (nb.nbformat, nb.nbformat_minor) < (4, 5):
             cell.pop("id", None)
+        elif not cell.get("id") or cell["id"] in seen:
+            cell["id"] = f"cell-{index}"
+        seen.add(cell.get("id"))
 
 
 class RepairSubmission(NbGraderPreprocessor):
@@ -65,21 +55,20 @@ class RepairSubmission(NbGraderPreprocessor):
 
 def prepare(course: Course, assignment: str, student: str,
             release: Release) -> tuple[StudentResult, dict[str, NotebookNode]]:
-    """Check one student's submission; repair its notebooks in memory.
+    """Check one student's submission and repair its notebooks in memory.
 
     Returns
     -------
     StudentResult
-        ``ok`` is True when there is something to grade; otherwise ``reason`` says why
-        (unreadable notebook, nothing submitted). Tampering and scan findings are in it.
+        ``ok`` when there is something to grade, else ``reason`` says why (unreadable
+        notebook, nothing submitted); with the tampering and the scan's findings.
     dict
         Notebook name -> the repaired notebook.
     """
     result = StudentResult(student, ok=True)
-    source = course.submitted_dir(student, assignment)
     repaired: dict[str, NotebookNode] = {}
     for stem, release_nb in release.notebooks.items():
-        path = source / f"{stem}.ipynb"
+        path = course.submitted_dir(student, assignment) / f"{stem}.ipynb"
         if not path.is_file():
             result.notes.append(f"{stem}.ipynb was not submitted")
             continue
@@ -90,7 +79,7 @@ def prepare(course: Course, assignment: str, student: str,
         integrity = check_and_repair(nb, release_nb)
         result.tampered += integrity.tampered
         result.notes += integrity.notes
-        result.flags += [f.describe() for f in scan_notebook(nb, release.locked_ids)]
+        result.flags += [f.describe() for f in scan_notebook(nb, release_nb)]
         _fix_cell_ids(nb)
         repaired[stem] = nb
     if not repaired:

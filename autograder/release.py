@@ -1,48 +1,35 @@
-"""Generate the student release: nbgrader's student notebooks plus the student kit.
+"""The student release: nbgrader's student notebooks, a README and the student kit,
+checked for leaks (region markers, solution or hidden-test lines, ``convref``
+imports, outputs).
 
-:func:`release` runs ``nbgrader generate_assignment <id> --force`` from the course
-root for each assignment (nbgrader reads ``nbgrader_config.py`` there: sources in
-``solutions/``, release in ``assignments/``), writes a ``README.md`` telling
-students how to set up and open the notebook, copies the student kit
-``src/convkit`` into every release folder so that ``import convkit`` works next
-to the notebook, and then checks that nothing secret reached the students:
-
-- no nbgrader region marker (solution, hidden tests, mark scheme);
-- no line of the instructor notebook that lies in a solution or hidden-test
-  region, or in a solution cell nbgrader replaces whole;
-- no import of the reference package ``convref``, and no outputs.
-
-A failed check raises :class:`ReleaseError` naming the file and what leaked.
-
-The notebooks and READMEs of the release are committed; the kit copies are not
-(``.gitignore``): :func:`copy_kit` writes them, here and wherever a fresh clone
-needs a complete student folder (the tests, the site's download bundles use
-:func:`kit_files`).
+The notebooks and READMEs are committed; the kit copies are not (``.gitignore``):
+:func:`equip` writes them, here and wherever a fresh clone needs a complete
+student folder (the tests; the site's download bundles use :func:`kit_files`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterable
+from fnmatch import fnmatch
 from pathlib import Path
 
+import nbformat
+from nbgrader.apps import NbGraderAPI
+from traitlets.config import Config
+
+from autograder.course import Course, CourseError
 from tools.paths import find_assignment_ids
-from tools.solution_scan import MARKERS, normalize, notebook_secrets
+from tools.solution_scan import MARKERS, normalize, notebook_secrets, readable_text
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIR = "solutions"
-RELEASE_DIR = "assignments"
 KIT = Path("src") / "convkit"
 KIT_NAME = "convkit"
 
 _REFERENCE_IMPORT = re.compile(r"^\s*(import|from)\s+convref\b", re.MULTILINE)
-_SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
-_SKIPPED_SUFFIXES = {".pyc", ".pyo"}
+_SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "*.pyc", "*.pyo")
 _TITLE = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
 
 # What students read first in their folder; {title} and {notebook} are filled in.
@@ -82,24 +69,12 @@ each function. Before you hand in `{notebook}` (only that file), run
 """
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(CourseError):
     """nbgrader failed, or the release holds something students must not see."""
 
 
-def find_assignments(course_root: Path = ROOT) -> list[str]:
-    """The assignments of the course: folders of ``solutions/`` holding ``<id>.ipynb``."""
-    return list(find_assignment_ids(Path(course_root) / SOURCE_DIR))
-
-
 def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -> list[Path]:
-    """Generate, equip and verify the student release of some or all assignments.
-
-    Parameters
-    ----------
-    assignment_ids : list of str, optional
-        Which assignments; all of them (see :func:`find_assignments`) when None.
-    course_root : Path
-        The folder holding ``nbgrader_config.py``, ``solutions/`` and ``src/convkit``.
+    """Generate, equip and verify the release of some or all assignments.
 
     Returns
     -------
@@ -113,121 +88,75 @@ def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -
     ReleaseError
         If nbgrader fails or the result leaks solutions or hidden tests.
     """
-    course_root = Path(course_root).resolve()
-    known = find_assignments(course_root)
+    course = Course.load(course_root)
+    sources = course.step_root(course.coursedir.source_directory)
+    known = list(find_assignment_ids(sources))
     wanted = known if assignment_ids is None else list(assignment_ids)
     unknown = [a for a in wanted if a not in known]
     if unknown:
         raise ValueError(
-            f"no source notebook for {unknown} under {course_root / SOURCE_DIR}; "
-            f"known assignments: {known}"
-        )
-    kit = course_root / KIT
-    if not (kit / "__init__.py").is_file():
-        raise ReleaseError(f"the student kit is missing: {kit}/__init__.py not found")
+            f"no source notebook for {unknown} under {sources}; known assignments: {known}")
+    kit_files(course.root / KIT)  # fails before nbgrader runs when the kit is missing
     released = []
     for assignment_id in wanted:
-        generate(assignment_id, course_root)
-        folder = course_root / RELEASE_DIR / assignment_id
-        write_readme(folder, assignment_id)
-        copy_kit(kit, folder / KIT_NAME)
-        verify(course_root / SOURCE_DIR / assignment_id, folder)
-        released.append(folder / f"{assignment_id}.ipynb")
+        generate(course, assignment_id)
+        folder = course.release_dir(assignment_id)
+        notebook = folder / f"{assignment_id}.ipynb"
+        readme = README.format(title=_title(notebook), notebook=notebook.name,
+                               folder=assignment_id)
+        (folder / "README.md").write_text(readme, encoding="utf-8")
+        equip(folder, course.root)
+        verify(course.source_dir(assignment_id), folder)
+        released.append(notebook)
     return released
 
 
-def generate(assignment_id: str, course_root: Path) -> None:
-    """Run ``nbgrader generate_assignment <id> --force`` from ``course_root``."""
-    command = [sys.executable, "-m", "nbgrader", "generate_assignment", assignment_id, "--force"]
-    # nbgrader runs the `alembic` script of its own environment, found through PATH
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    done = subprocess.run(command, cwd=course_root, env=env, capture_output=True, text=True)
-    notebook = course_root / RELEASE_DIR / assignment_id / f"{assignment_id}.ipynb"
-    # nbgrader can log an error and still exit 0; a missing notebook tells the truth.
-    if done.returncode != 0 or "] ERROR" in done.stderr or not notebook.is_file():
-        raise ReleaseError(
-            f"nbgrader generate_assignment {assignment_id} failed (exit {done.returncode}):\n"
-            + "\n".join(done.stderr.splitlines()[-20:])
-        )
+def generate(course: Course, assignment_id: str) -> None:
+    """Run nbgrader's ``generate_assignment`` (forced) in-process; raise on failure."""
+    api = NbGraderAPI(config=Config(course.config))
+    api.coursedir.root = str(course.root)
+    result = api.generate_assignment(assignment_id, force=True)
+    # nbgrader can log an error and still succeed; a missing notebook tells the truth
+    notebook = course.release_dir(assignment_id) / f"{assignment_id}.ipynb"
+    if not result["success"] or not notebook.is_file():
+        log = result.get("log") or result.get("error", "")
+        raise ReleaseError(f"nbgrader generate_assignment {assignment_id} failed:\n"
+                           + "\n".join(log.splitlines()[-20:]))
 
 
 def kit_files(kit: Path = ROOT / KIT) -> list[tuple[str, Path]]:
-    """The files of the student kit students receive: ``(path inside the kit, file)``, sorted.
-
-    Caches and checkpoints are left out.
-    """
+    """The student kit's files, ``(path inside the kit, file)``, sorted; caches left out."""
     kit = Path(kit)
     if not (kit / "__init__.py").is_file():
         raise ReleaseError(f"the student kit is missing: {kit}/__init__.py not found")
-    found = []
-    for path in kit.rglob("*"):
-        rel = path.relative_to(kit)
-        if (
-            path.is_file()
-            and not _SKIPPED_PARTS.intersection(rel.parts)
-            and path.suffix not in _SKIPPED_SUFFIXES
-        ):
-            found.append((rel.as_posix(), path))
-    return sorted(found)
+    found = [(path.relative_to(kit), path) for path in kit.rglob("*") if path.is_file()]
+    return sorted((rel.as_posix(), path) for rel, path in found
+                  if not any(fnmatch(part, pattern) for part in rel.parts for pattern in _SKIPPED))
 
 
-def copy_kit(kit: Path, target: Path) -> None:
-    """Replace ``target`` by a copy of the student kit (without caches)."""
-    files = kit_files(kit)
-    if target.exists():
-        shutil.rmtree(target)
-    for name, path in files:
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target / name)
+def equip(folder: Path, course_root: Path = ROOT) -> None:
+    """Replace ``folder``'s kit copy by a fresh one. A fresh clone holds the release
+    notebooks but not the kit copies (they are generated); whatever hands a release
+    folder to a kernel calls this first."""
+    target = Path(folder) / KIT_NAME
+    kit_files(Path(course_root) / KIT)
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(Path(course_root) / KIT, target, ignore=shutil.ignore_patterns(*_SKIPPED))
 
 
-def equip(folder: Path, course_root: Path = ROOT) -> Path:
-    """Make a release folder complete for a student: write its kit copy; return the folder.
-
-    A fresh clone holds the release notebooks but not the kit copies (they are
-    generated); whatever hands a release folder to a kernel calls this first.
-    """
-    copy_kit(Path(course_root) / KIT, Path(folder) / KIT_NAME)
-    return Path(folder)
-
-
-def notebook_title(notebook: Path) -> str:
+def _title(notebook: Path) -> str:
     """The first ``# heading`` of a notebook's markdown cells, or its file name."""
-    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    for cell in cells:
-        if cell.get("cell_type") == "markdown":
-            match = _TITLE.search(_source(cell))
-            if match:
-                return match.group(1)
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        match = cell.cell_type == "markdown" and _TITLE.search(cell.source)
+        if match:
+            return match.group(1)
     return notebook.stem
 
 
-def write_readme(folder: Path, assignment_id: str) -> Path:
-    """Write ``folder/README.md``: how students set up and open ``<assignment_id>.ipynb``."""
-    notebook = folder / f"{assignment_id}.ipynb"
-    text = README.format(
-        title=notebook_title(notebook), notebook=notebook.name, folder=assignment_id
-    )
-    target = folder / "README.md"
-    target.write_text(text, encoding="utf-8")
-    return target
-
-
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def secret_lines(notebooks: Iterable[Path]) -> set[str]:
-    """Lines of instructor notebooks that students must never see, whitespace-normalized.
-
-    The same lines the site's leak scan looks for (:mod:`tools.solution_scan`).
-    """
-    secrets: set[str] = set()
-    for path in notebooks:
-        secrets |= notebook_secrets(path)
-    return secrets
+    """Lines of instructor notebooks students must never see (as :mod:`tools.solution_scan`
+    finds them for the site), whitespace-normalized."""
+    return set().union(*map(notebook_secrets, notebooks))
 
 
 def leaks(folder: Path, secrets: set[str]) -> list[str]:
@@ -236,27 +165,22 @@ def leaks(folder: Path, secrets: set[str]) -> list[str]:
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix not in {".ipynb", ".py", ".md", ".txt", ".json"}:
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
+        raw = path.read_bytes()
+        text = readable_text(path.name, raw)  # a notebook: its cells' code, then its JSON
         where = path.relative_to(folder)
         found += [f"{where}: marker {m!r}" for m in MARKERS if m in text]
-        if path.suffix == ".ipynb":
-            cells = json.loads(text).get("cells", [])
-            code = "\n".join(_source(c) for c in cells)
-            if any(c.get("outputs") for c in cells):
-                found.append(f"{where}: the notebook holds outputs")
-        else:
-            code = text
-        flat = normalize(code)
+        if path.suffix == ".ipynb" and any(c.get("outputs") for c in json.loads(raw)["cells"]):
+            found.append(f"{where}: the notebook holds outputs")
+        flat = normalize(text)
         found += [f"{where}: solution or hidden-test line {s!r}" for s in secrets if s in flat]
-        if _REFERENCE_IMPORT.search(code):
+        if _REFERENCE_IMPORT.search(text):
             found.append(f"{where}: imports the reference package convref")
     return found
 
 
 def verify(source_folder: Path, release_folder: Path) -> None:
     """Raise :class:`ReleaseError` if the release folder leaks anything of its source."""
-    secrets = secret_lines(sorted(source_folder.glob("*.ipynb")))
-    found = leaks(release_folder, secrets)
+    found = leaks(release_folder, secret_lines(sorted(source_folder.glob("*.ipynb"))))
     if found:
         raise ReleaseError(
             f"the release {release_folder} is not fit for students:\n  " + "\n  ".join(found)

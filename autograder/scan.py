@@ -1,69 +1,45 @@
-"""Static scan of student code for attempts to reach the reference or the hidden tests.
-
-Every code cell the student wrote (answer cells and cells they added) is parsed after
-IPython's own translation of magics and shell escapes, and checked for:
-
-- the reference package ``convref`` (imported, named, or spelled in a string);
-- the import machinery (``importlib``, ``__import__``, ``sys.modules``, ``sys.path``...);
-- code built at run time (``exec``, ``eval``, ``compile``);
-- introspection that reaches other cells' names (``globals()``, ``vars()``,
-  ``inspect``, ``gc``, ``sys._getframe``, ``get_ipython``, ``__builtins__``);
-- shell commands and subprocesses;
-- paths to course files (gradebook, solutions, source, other submissions, notebooks).
-
-A finding does not change the score; it marks the student ``flagged`` for review.
-"""
+"""Static scan of student code for attempts to reach the reference or the hidden tests:
+each code cell the student wrote is parsed after IPython's translation of magics and
+shell escapes, and checked against the rules below. A finding never changes the score;
+it marks the student ``flagged`` for review (an instructor's report, not a defence)."""
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
 from nbformat import NotebookNode
 
+from autograder import cells as C
+
 REFERENCE_PACKAGES = ("convref",)
-_IMPORT_MODULES = {
-    "importlib": "import machinery",
-    "imp": "import machinery",
-    "runpy": "import machinery",
-    "pkgutil": "import machinery",
-    "zipimport": "import machinery",
-    "inspect": "introspection of other cells",
-    "gc": "introspection of other cells",
-    "ctypes": "raw memory access",
-    "subprocess": "subprocess",
-    "pty": "subprocess",
-    "socket": "network access",
-    "urllib": "network access",
-    "requests": "network access",
-    "nbformat": "reading notebooks",
-    "nbgrader": "reading the gradebook",
-    "sqlite3": "reading the gradebook",
-    "sqlalchemy": "reading the gradebook",
-}
-_CALLS = {
-    "exec": "code built at run time",
-    "eval": "code built at run time",
-    "compile": "code built at run time",
-    "__import__": "import machinery",
-    "globals": "introspection of other cells",
-    "vars": "introspection of other cells",
-    "get_ipython": "IPython internals or shell commands",
-    "breakpoint": "debugger",
-}
-_ATTRIBUTES = {
-    ("sys", "modules"): "import machinery",
-    ("sys", "meta_path"): "import machinery",
-    ("sys", "path_hooks"): "import machinery",
-    ("sys", "path"): "import machinery",
-    ("sys", "_getframe"): "introspection of other cells",
-    ("os", "system"): "subprocess",
-    ("os", "popen"): "subprocess",
-    ("os", "spawnv"): "subprocess",
-    ("os", "execv"): "subprocess",
-}
+_IMPORTS_REFERENCE = "imports the reference solutions"
+_NAMES_REFERENCE = "names the reference solutions"
+_IMPORTS = {module: rule for rule, modules in {
+    "import machinery": ("importlib", "imp", "runpy", "pkgutil", "zipimport"),
+    "introspection of other cells": ("inspect", "gc"),
+    "raw memory access": ("ctypes",),
+    "subprocess": ("subprocess", "pty"),
+    "network access": ("socket", "urllib", "requests"),
+    "reading notebooks": ("nbformat",),
+    "reading the gradebook": ("nbgrader", "sqlite3", "sqlalchemy"),
+}.items() for module in modules}
+_CALLS = {name: rule for rule, names in {
+    "code built at run time": ("exec", "eval", "compile"),
+    "import machinery": ("__import__",),
+    "introspection of other cells": ("globals", "vars"),
+    "IPython internals or shell commands": ("get_ipython",),
+    "debugger": ("breakpoint",),
+}.items() for name in names}
+_ATTRIBUTES = {attribute: rule for rule, attributes in {
+    "import machinery": (("sys", "modules"), ("sys", "meta_path"), ("sys", "path_hooks"),
+                         ("sys", "path")),
+    "introspection of other cells": (("sys", "_getframe"),),
+    "subprocess": (("os", "system"), ("os", "popen"), ("os", "spawnv"), ("os", "execv")),
+}.items() for attribute in attributes}
 _NAMES = {"__builtins__": "builtins access", "__loader__": "import machinery"}
 _COURSE_PATH = re.compile(
     r"gradebook|\.db\b|solutions?\b|source/|autograded|submitted|nbgrader|\.ipynb|\.\./",
@@ -84,125 +60,73 @@ class Finding:
         return f"cell {self.cell}, line {self.line}: {self.rule} ({self.text})"
 
 
-def _root(name: str | None) -> str:
-    return (name or "").split(".")[0]
+def _module_rule(name: str | None) -> str | None:
+    root = (name or "").split(".")[0]
+    return _IMPORTS_REFERENCE if root in REFERENCE_PACKAGES else _IMPORTS.get(root)
 
 
-class _Visitor(ast.NodeVisitor):
-    def __init__(self, cell: str, lines: list[str]):
-        self.cell = cell
-        self.lines = lines
-        self.findings: list[Finding] = []
+def _rules(node: ast.AST) -> list[str | None]:
+    """The rules one syntax node breaks (None: none); its children are checked apart."""
+    if isinstance(node, ast.Import):
+        return [_module_rule(alias.name) for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            return ["relative import"]
+        names = [alias.name for alias in node.names] if node.module == "sys" else []
+        return [_module_rule(node.module)] + [_ATTRIBUTES.get(("sys", n)) for n in names]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return [_CALLS.get(node.func.id)]
+    if isinstance(node, ast.Attribute):
+        owner = node.value.id if isinstance(node.value, ast.Name) else None
+        return [_ATTRIBUTES.get((owner, node.attr)),
+                _NAMES_REFERENCE if node.attr in REFERENCE_PACKAGES else None]
+    if isinstance(node, ast.Name):
+        return [_NAMES_REFERENCE if node.id in REFERENCE_PACKAGES else _NAMES.get(node.id)]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if any(package in node.value.lower() for package in REFERENCE_PACKAGES):
+            return [_NAMES_REFERENCE]
+        return ["refers to course files" if _COURSE_PATH.search(node.value) else None]
+    return []
 
-    def add(self, node: ast.AST, rule: str) -> None:
-        line = getattr(node, "lineno", 1)
-        text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
-        self.findings.append(Finding(self.cell, line, rule, text[:120]))
 
-    def _module(self, node: ast.AST, name: str) -> None:
-        root = _root(name)
-        if root in REFERENCE_PACKAGES:
-            self.add(node, "imports the reference solutions")
-        elif root in _IMPORT_MODULES:
-            self.add(node, _IMPORT_MODULES[root])
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self._module(node, alias.name)
-        self.generic_visit(node)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level == 0:
-            self._module(node, node.module or "")
-            if node.module == "sys":
-                for alias in node.names:
-                    if ("sys", alias.name) in _ATTRIBUTES:
-                        self.add(node, _ATTRIBUTES[("sys", alias.name)])
-        else:
-            self.add(node, "relative import")
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if isinstance(node.func, ast.Name) and node.func.id in _CALLS:
-            self.add(node, _CALLS[node.func.id])
-        self.generic_visit(node)
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if isinstance(node.value, ast.Name):
-            key = (node.value.id, node.attr)
-            if key in _ATTRIBUTES:
-                self.add(node, _ATTRIBUTES[key])
-        if node.attr in REFERENCE_PACKAGES:
-            self.add(node, "names the reference solutions")
-        self.generic_visit(node)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if node.id in REFERENCE_PACKAGES:
-            self.add(node, "names the reference solutions")
-        elif node.id in _NAMES:
-            self.add(node, _NAMES[node.id])
-        self.generic_visit(node)
-
-    def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str):
-            lowered = node.value.lower()
-            if any(pkg in lowered for pkg in REFERENCE_PACKAGES):
-                self.add(node, "names the reference solutions")
-            elif _COURSE_PATH.search(node.value):
-                self.add(node, "refers to course files")
+def _walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node, parents before children, in source order."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _walk(child)
 
 
 _transformer = TransformerManager()
 
 
 def scan_source(source: str, cell: str) -> list[Finding]:
-    """Findings for one cell's source; code that does not parse is reported as such.
-
-    Parameters
-    ----------
-    source : str
-        The cell's source as the student wrote it (magics allowed).
-    cell : str
-        A label for messages (grade id or position).
-    """
+    """Findings for one cell's source (magics allowed), labelled ``cell`` in messages;
+    code that does not parse fails when run, so it has nothing to review."""
     python = _transformer.transform_cell(source)
-    lines = source.splitlines()
     findings: list[Finding] = []
     if python != source + ("\n" if not source.endswith("\n") else ""):
         # IPython turned a magic or a shell escape into a call: report the original line.
-        for number, line in enumerate(lines, start=1):
-            stripped = line.lstrip()
-            if stripped.startswith(("!", "%")):
-                findings.append(
-                    Finding(cell, number, "IPython magic or shell command", stripped[:120])
-                )
+        findings = [Finding(cell, number, "IPython magic or shell command", line.lstrip()[:120])
+                    for number, line in enumerate(source.splitlines(), start=1)
+                    if line.lstrip().startswith(("!", "%"))]
     try:
         tree = ast.parse(python)
     except SyntaxError:
-        return findings  # it fails when run; nothing to review
-    visitor = _Visitor(cell, python.splitlines())
-    visitor.visit(tree)
-    # get_ipython() calls produced by the translation above are already reported
-    extra = [f for f in visitor.findings if not (findings and f.rule.startswith("IPython"))]
-    return findings + extra
-
-
-def scan_notebook(nb: NotebookNode, locked_ids: set[str]) -> list[Finding]:
-    """Findings for every code cell the student could write (not the locked ones).
-
-    Parameters
-    ----------
-    nb : NotebookNode
-        The (repaired) submission.
-    locked_ids : set of str
-        Grade ids of the release's locked cells, which are the instructor's.
-    """
-    from autograder import cells as C
-
-    findings: list[Finding] = []
-    for index, cell in C.code_cells(nb):
-        gid = C.grade_id(cell)
-        if gid in locked_ids:
-            continue
-        findings += scan_source(cell.source, gid or f"#{index + 1}")
+        return findings
+    lines, magic = python.splitlines(), bool(findings)
+    for node in _walk(tree):
+        line = getattr(node, "lineno", 1)
+        text = lines[line - 1].strip()[:120] if 0 < line <= len(lines) else ""
+        # the get_ipython() calls of the translation above are already reported
+        findings += [Finding(cell, line, rule, text) for rule in _rules(node)
+                     if rule and not (magic and rule.startswith("IPython"))]
     return findings
+
+
+def scan_notebook(nb: NotebookNode, release: NotebookNode) -> list[Finding]:
+    """Findings for every code cell the student could write (not the release's locked
+    cells, which are the instructor's)."""
+    locked = {C.grade_id(cell) for cell in release.cells if C.is_locked(cell) and C.grade_id(cell)}
+    return [finding for index, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and C.grade_id(cell) not in locked
+            for finding in scan_source(cell.source, C.grade_id(cell) or f"#{index + 1}")]

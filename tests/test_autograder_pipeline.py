@@ -319,7 +319,7 @@ def test_tampered_notebooks_are_graded_with_the_instructors_tests(demo):
     run, _, _, _ = demo
     source = C.read_notebook(run.course.source_notebooks(run.assignment)[0])
     wanted = {C.grade_id(c): C.normalized(c.source) for c in source.cells if C.is_test(c)}
-    assert any(C.has_hidden_tests(s) for s in wanted.values())
+    assert any(C.HIDDEN_BEGIN in s for s in wanted.values())
     for kind in sorted(TAMPERED):
         student = _case(kind)
         path = run.course.autograded_dir(student, run.assignment) / f"{run.assignment}.ipynb"

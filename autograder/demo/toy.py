@@ -1,10 +1,7 @@
-"""A built-in five-point assignment for the tests, the benchmark and the demo's fallback.
-
-Two answer cells (a ReLU and the output-size formula of the notes) and two test cells,
-each with hidden tests; the second hidden test compares with the reference package,
-as the real assignments do. The points are chosen so that every synthetic case has
-one exact expected score.
-"""
+"""A built-in five-point assignment for the tests, the benchmark and the demo's fallback:
+a ReLU and the notes' output-size formula, each with a test cell holding hidden tests
+(the second compares with the reference package, as the real assignments do). The
+points give every synthetic case one exact expected score."""
 
 from __future__ import annotations
 

@@ -1,18 +1,13 @@
-"""Throw-away courses for the demo and the tests: same layout as the real one.
-
-A workspace course has its own ``nbgrader_config.py`` and gradebook, so running the
-demo never touches the real course's grading data.
-"""
+"""Throw-away courses for the demo, the tests and the benchmark: the real course's
+layout, with their own ``nbgrader_config.py`` and gradebook."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from nbgrader.apps import NbGraderAPI
-from traitlets.config import Config
-
 from autograder.course import Course, CourseError
+from autograder.release import generate as generate_release  # noqa: F401  (the bench, tests)
 
 CONFIG_TEMPLATE = '''"""nbgrader configuration of a throw-away autograder course (demo or tests)."""
 import os
@@ -57,16 +52,6 @@ def make_course(root: Path, course_id: str = "demo", extra_config: str = "") -> 
 def add_source(course: Course, assignment: str, source_folder: Path) -> None:
     """Copy an assignment's source folder (notebooks and files) into the course."""
     target = course.source_dir(assignment)
-    if target.exists():
-        shutil.rmtree(target)
+    shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source_folder, target,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-
-
-def generate_release(course: Course, assignment: str) -> None:
-    """Run nbgrader's generate_assignment (forced) in-process; raise on failure."""
-    api = NbGraderAPI(config=Config(course.config))
-    api.coursedir.root = str(course.root)
-    result = api.generate_assignment(assignment, force=True)
-    if not result["success"]:
-        raise CourseError(f"nbgrader could not release {assignment!r}:\n{result.get('error', '')}")
