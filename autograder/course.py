@@ -15,7 +15,8 @@ from traitlets import Float, Integer, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
-CONFIG_NAME = "nbgrader_config.py"
+from autograder.lms.courseroot import CONFIG_NAME
+
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 

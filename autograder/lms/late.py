@@ -47,10 +47,10 @@ from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
+from autograder.lms.courseroot import CONFIG_NAME
 from autograder.lms.downloads import BLACKBOARD, CANVAS, MOODLE, Submission
 from autograder.lms.errors import LmsError
 
-CONFIG_NAME = "nbgrader_config.py"
 MOODLE_TIME_COLUMN = "Last modified (submission)"
 
 

@@ -13,7 +13,8 @@ import re
 import time
 from pathlib import Path
 
-CONFIG_NAME = "nbgrader_config.py"
+from autograder.lms.courseroot import CONFIG_NAME
+
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 STEPS = {"submitted": "submitted_directory", "autograded": "autograded_directory"}
 
