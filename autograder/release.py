@@ -32,41 +32,8 @@ _REFERENCE_IMPORT = re.compile(r"^\s*(import|from)\s+convref\b", re.MULTILINE)
 _SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "*.pyc", "*.pyo")
 _TITLE = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
 
-# What students read first in their folder; {title} and {notebook} are filled in.
-README = """\
-# {title}
-
-This folder holds the notebook `{notebook}` and the student kit `convkit/`, which
-the notebook imports (its checks, numerical gradients and plotting helpers).
-Keep the two side by side.
-
-## Set up (once)
-
-You need Python 3.10 or later. In a terminal, make a virtual environment and
-install NumPy, Matplotlib and JupyterLab into it:
-
-```bash
-python3 -m venv ~/convnets-env
-~/convnets-env/bin/python -m pip install numpy matplotlib jupyterlab
-```
-
-(On Windows: `py -m venv %USERPROFILE%\\convnets-env`, then
-`%USERPROFILE%\\convnets-env\\Scripts\\python -m pip install numpy matplotlib jupyterlab`.
-With conda: `conda create -n convnets python numpy matplotlib jupyterlab`.)
-
-## Open the notebook
-
-From this folder, start JupyterLab; it opens in your browser:
-
-```bash
-cd path/to/{folder}
-~/convnets-env/bin/jupyter lab {notebook}
-```
-
-Write your code where a cell says `YOUR CODE HERE` and run the check cell after
-each function. Before you hand in `{notebook}` (only that file), run
-*Kernel -> Restart Kernel and Run All Cells* and make sure every check passes.
-"""
+# What students read first in their folder; {title}, {notebook} and {folder} are filled in.
+README = Path(__file__).with_name("release_readme.md")
 
 
 class ReleaseError(CourseError):
@@ -102,8 +69,8 @@ def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -
         generate(course, assignment_id)
         folder = course.release_dir(assignment_id)
         notebook = folder / f"{assignment_id}.ipynb"
-        readme = README.format(title=_title(notebook), notebook=notebook.name,
-                               folder=assignment_id)
+        readme = README.read_text(encoding="utf-8").format(
+            title=_title(notebook), notebook=notebook.name, folder=assignment_id)
         (folder / "README.md").write_text(readme, encoding="utf-8")
         equip(folder, course.root)
         verify(course.source_dir(assignment_id), folder)
