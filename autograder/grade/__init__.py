@@ -51,6 +51,10 @@ class GradeRun:
     finished: set[str] = field(default_factory=set)
     #: seconds the client spent writing outcomes into nbgrader (serial, on the client)
     record_seconds: float = 0.0
+    #: CPU seconds of that (the client's main thread only: load-independent)
+    record_cpu: float = 0.0
+    #: wall seconds of the Dask part: cluster start-up, grading, shutdown
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def mode_line(mode: str) -> str:
@@ -207,9 +211,10 @@ def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Rele
     def on_outcome(outcome: Outcome) -> None:
         if outcome.student in run.finished:
             return  # a task that ran twice is recorded once
-        began = time.monotonic()
+        began, cpu = time.monotonic(), time.thread_time()
         result = recorder.record(assignment, outcome)
         run.record_seconds += time.monotonic() - began
+        run.record_cpu += time.thread_time() - cpu
         prepared = run.results[result.student]
         result.tampered = prepared.tampered + result.tampered
         result.flags = prepared.flags + result.flags
@@ -221,9 +226,13 @@ def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Rele
 
     address = scheduler or course.settings.scheduler or None
     size = workers or course.settings.effective_workers()
+    began = time.monotonic()
     try:
         with cluster.connect(address, size) as client:
+            run.phases["start"] = time.monotonic() - began
             cluster.run(client, tasks, support_files(course, assignment),
                         _priorities(course, assignment, tasks), on_outcome)
+            run.phases["grading"] = time.monotonic() - began - run.phases["start"]
     finally:
         bar.close()
+        run.phases["shutdown"] = time.monotonic() - began - sum(run.phases.values())
