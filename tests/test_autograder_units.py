@@ -357,7 +357,7 @@ def test_release_verb_hands_over_to_the_release_step(monkeypatch, capsys):
 
 
 def test_grade_refuses_to_run_student_code_without_the_sandbox(monkeypatch, capsys, toy_course):
-    import autograder.grade as grade_mod
+    import autograder.grade.verb as grade_mod
 
     monkeypatch.setattr(grade_mod, "bwrap_works", lambda: False)
     assert cli(["--course-root", str(toy_course.root), "grade", "toy"]) == 2
