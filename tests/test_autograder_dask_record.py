@@ -1,4 +1,5 @@
-"""The client's recording step: many students through one Recorder, and the metadata check.
+"""The client's recording step (many students through one Recorder, the metadata check),
+and the priority of student code beside the grading processes.
 
 The client records every student itself, one after the other, so a failure must stay
 with its student, and the cheaper metadata check must reject exactly what nbgrader's
@@ -8,6 +9,8 @@ own ``CheckCellMetadata`` rejects.
 from __future__ import annotations
 
 import copy
+import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -17,10 +20,13 @@ from nbgrader.preprocessors import CheckCellMetadata
 from autograder import cells as C
 from autograder.demo import setup_course, synthetic, toy
 from autograder.grade import make_task, support_files
+from autograder.grade.kernel import Kernel
 from autograder.grade.record import CheckMetadata, Recorder
-from autograder.grade.sandbox import bwrap_works
+from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import run_task
 from autograder.prepare import Release, prepare
+
+RUN = Path(__file__).resolve().parents[1] / "autograder" / "run"
 
 
 def _meta(nb, grade_id: str) -> dict:
@@ -113,3 +119,21 @@ def test_one_recorder_records_many_students_and_a_failure_stays_alone(tmp_path):
     assert not (course.autograded_dir("s3", assignment) / release_path.name).exists()
     for student in graded:
         assert (course.autograded_dir(student, assignment) / release_path.name).is_file()
+
+
+@pytest.mark.parametrize("sandboxed", [True, False])
+def test_student_code_yields_the_cpu_to_the_grader(tmp_path, sandboxed):
+    """A spinning student kernel must not slow down the grading processes beside it."""
+    if sandboxed and not bwrap_works():
+        pytest.skip("bubblewrap does not work here")
+    scratch = tmp_path / "student"
+    scratch.mkdir()
+    scratch.chmod(0o777)
+    kernel = Kernel(scratch, [], RUN, Limits(memory_mb=1024, processes=32), sandboxed)
+    kernel.deadline = float("inf")
+    try:
+        kernel.run_cell("import os\nniceness = os.nice(0)\n")
+        found, niceness = kernel.get_global("niceness")
+    finally:
+        kernel.close()
+    assert found and niceness == os.nice(0) + Limits().nice and Limits().nice >= 10
