@@ -137,3 +137,26 @@ def test_student_code_yields_the_cpu_to_the_grader(tmp_path, sandboxed):
     finally:
         kernel.close()
     assert found and niceness == os.nice(0) + Limits().nice and Limits().nice >= 10
+
+
+def test_a_worker_reads_notebooks_as_plain_data_as_nbformat_does():
+    """Workers parse notebooks without nbformat: the cells must be nbformat's cells."""
+    from autograder.grade.task import read_cells, trusted_notebook
+
+    source = toy.source_notebook()
+    split = nbformat.writes(source).encode()  # nbformat stores sources as lists of lines
+    assert '"source": [' in split.decode()
+    ours = read_cells(split)
+    theirs = nbformat.reads(split.decode(), as_version=4)
+    assert [(c["cell_type"], c["source"], c["metadata"]) for c in ours["cells"]] == \
+        [(c.cell_type, c.source, c.metadata) for c in theirs.cells]
+    for bad in (b"{", b'{"nbformat": 3, "worksheets": []}', b"[]"):
+        with pytest.raises(ValueError):
+            read_cells(bad)
+    # an edited test cell is replaced by the instructor's, a student's answer is kept
+    student = copy.deepcopy(source)
+    student.cells[3].source = "pass  # the student emptied the test"
+    student.cells[2].source = "def relu(x):\n    return x"
+    nb = trusted_notebook(nbformat.writes(student).encode(), split)
+    assert nb["cells"][3]["source"] == source.cells[3].source
+    assert nb["cells"][2]["source"] == "def relu(x):\n    return x"

@@ -271,9 +271,9 @@ def test_a_failing_hidden_check_is_reported_without_its_code():
         exec(compile(HIDDEN_CELL, "<cell 3>", "exec"), namespace)
     except AssertionError as err:
         visible = TrustedExecute._error(err, HIDDEN_CELL, "<cell 3>")
-    assert hidden.traceback == [HIDDEN_FAILED, "AssertionError: wrong values"]
+    assert hidden["traceback"] == [HIDDEN_FAILED, "AssertionError: wrong values"]
     assert "secret_expected" not in str(hidden) and "array_equal" not in str(hidden)
-    assert visible.traceback[0] == "In this cell, line 1: assert relu(x).shape == (2, 2)"
+    assert visible["traceback"][0] == "In this cell, line 1: assert relu(x).shape == (2, 2)"
     assert "secret_expected" not in str(visible)
 
 

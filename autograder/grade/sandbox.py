@@ -10,8 +10,9 @@ started in it. Limits on memory (address space), file size, CPU time and, when
 grading runs as root, the number of processes (the kernel then runs as an unused
 user id, so a fork bomb meets the limit) apply to every process in it, and all of
 them run at a lower CPU priority (``nice`` 10) than the grader, the Dask worker and
-the client: a student's endless loop slows other kernels, never the grading itself
-(``benchmarks/bench_grading.py``: 2 workers' grading phase 26-29 s instead of 32-35 s).
+the client: a student's endless loop takes CPU from other students' kernels before
+it takes any from the grading processes (``benchmarks/bench_grading.py`` on a loaded
+2-core machine: the 2-worker grading phase took 26-29 s instead of 32-35 s).
 """
 
 from __future__ import annotations
