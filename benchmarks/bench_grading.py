@@ -24,17 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder import cells as C  # noqa: E402
-from autograder.demo import synthetic, toy  # noqa: E402
-from autograder.demo.workspace import add_source, generate_release, make_course  # noqa: E402
-from autograder.grade import grade  # noqa: E402
-from autograder.grade.sandbox import bwrap_works  # noqa: E402
+# The autograder is imported inside the functions: each LocalCluster worker process
+# re-runs this module (multiprocessing's spawn does so for a ``-m`` module), and its
+# imports would cost every worker about 2 s of CPU that ``python -m autograder grade``
+# does not pay (``autograder/__main__`` is exempt from that re-run).
 
 # A class as it comes: mostly honest work, some broken, one tampered, one that never ends.
 MIX = ["perfect", "partial", "wrong_shapes", "raises", "tampered_test", "infinite_loop",
@@ -42,6 +39,11 @@ MIX = ["perfect", "partial", "wrong_shapes", "raises", "tampered_test", "infinit
 
 
 def build(workdir: Path, assignment: str | None, cell_timeout: float):
+    import nbformat
+
+    from autograder.demo import toy
+    from autograder.demo.workspace import add_source, generate_release, make_course
+
     settings = (f"c.Execute.timeout = {int(cell_timeout)}\n"
                 "c.Execute.interrupt_on_timeout = True\n"
                 f"c.Autograder.cell_timeout = {cell_timeout}\n")
@@ -62,6 +64,11 @@ def build(workdir: Path, assignment: str | None, cell_timeout: float):
 
 
 def place(course, assignment: str, count: int) -> None:
+    import nbformat
+
+    from autograder import cells as C
+    from autograder.demo import synthetic
+
     release_path = course.release_notebooks(assignment)[0]
     release = C.read_notebook(release_path)
     source = C.read_notebook(course.source_dir(assignment) / release_path.name)
@@ -81,6 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-plain", action="store_true",
                         help="skip plain nbgrader (for comparing worker counts only)")
     args = parser.parse_args(argv)
+    from autograder.grade import grade
+    from autograder.grade.sandbox import bwrap_works
+
     workdir = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     unsafe = not bwrap_works()
     try:
