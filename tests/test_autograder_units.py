@@ -271,9 +271,9 @@ def test_a_failing_hidden_check_is_reported_without_its_code():
         exec(compile(HIDDEN_CELL, "<cell 3>", "exec"), namespace)
     except AssertionError as err:
         visible = TrustedExecute._error(err, HIDDEN_CELL, "<cell 3>")
-    assert hidden.traceback == [HIDDEN_FAILED, "AssertionError: wrong values"]
+    assert hidden["traceback"] == [HIDDEN_FAILED, "AssertionError: wrong values"]
     assert "secret_expected" not in str(hidden) and "array_equal" not in str(hidden)
-    assert visible.traceback[0] == "In this cell, line 1: assert relu(x).shape == (2, 2)"
+    assert visible["traceback"][0] == "In this cell, line 1: assert relu(x).shape == (2, 2)"
     assert "secret_expected" not in str(visible)
 
 
@@ -356,7 +356,7 @@ def test_release_verb_hands_over_to_the_release_step(monkeypatch, capsys):
 
 
 def test_grade_refuses_to_run_student_code_without_the_sandbox(monkeypatch, capsys, toy_course):
-    import autograder.grade as grade_mod
+    import autograder.grade.verb as grade_mod
 
     monkeypatch.setattr(grade_mod, "bwrap_works", lambda: False)
     assert cli(["--course-root", str(toy_course.root), "grade", "toy"]) == 2

@@ -34,10 +34,6 @@ import types
 from importlib import resources as package_files
 from pathlib import Path
 
-from nbformat import NotebookNode
-from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
-
 from autograder.grade.kernel import CellTimeout, Kernel, KernelError
 from autograder.grade.sandbox import Limits
 
@@ -53,12 +49,12 @@ def context(submission_name: str, submission: bytes, support: list[Path], limits
             "cell_timeout": cell_timeout, "notebook_timeout": notebook_timeout, "events": []}
 
 
-def _nbgrader(cell: NotebookNode) -> dict:
+def _nbgrader(cell: dict) -> dict:
     value = cell.get("metadata", {}).get("nbgrader", {})
     return value if isinstance(value, dict) else {}
 
 
-def cell_role(cell: NotebookNode) -> str:
+def cell_role(cell: dict) -> str:
     """``"student"``, ``"instructor"`` or ``"test"`` for a code cell."""
     meta = _nbgrader(cell)
     if meta.get("solution") or not meta:
@@ -129,15 +125,25 @@ def _close_figures() -> None:
         plt.close("all")
 
 
-def error_output(ename: str, evalue: str, lines: list[str]) -> NotebookNode:
-    return new_output("error", ename=ename, evalue=evalue, traceback=[*lines,
-                                                                      f"{ename}: {evalue}"])
+def stream_output(name: str, text: str) -> dict:
+    return {"output_type": "stream", "name": name, "text": text}
 
 
-class TrustedExecute(NbGraderPreprocessor):
-    """Run a submission's cells on the side of the trust boundary each belongs to."""
+def error_output(ename: str, evalue: str, lines: list[str]) -> dict:
+    return {"output_type": "error", "ename": ename, "evalue": evalue,
+            "traceback": [*lines, f"{ename}: {evalue}"]}
 
-    def preprocess(self, nb: NotebookNode, resources: dict):
+
+class TrustedExecute:
+    """Run a submission's cells on the side of the trust boundary each belongs to.
+
+    It has a preprocessor's ``preprocess(nb, resources)``, but the worker calls it
+    directly, on the notebook as plain JSON data (cells are dicts, sources strings),
+    so that a worker never imports nbformat, nbconvert or nbgrader: about 2 s of CPU
+    at each worker's start (``python -X importtime``), most of it jsonschema's.
+    """
+
+    def preprocess(self, nb: dict, resources: dict):
         ctx = resources.get("autograder")
         if not ctx:
             raise ValueError("TrustedExecute needs resources['autograder'] (see context())")
@@ -154,48 +160,48 @@ class TrustedExecute(NbGraderPreprocessor):
                 kernel.close()
         return nb, resources
 
-    def _run_all(self, nb: NotebookNode, kernel: Kernel, ctx: dict) -> None:
+    def _run_all(self, nb: dict, kernel: Kernel, ctx: dict) -> None:
         events: list[str] = ctx["events"]
         namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
         student_names: set[str] = set()
         instructor_names: set[str] = set()
-        wanted = names_used([c.source for c in nb.cells
-                             if c.cell_type == "code" and cell_role(c) != "student"])
+        wanted = names_used([c["source"] for c in nb["cells"]
+                             if c["cell_type"] == "code" and cell_role(c) != "student"])
         budget_end = time.monotonic() + ctx["notebook_timeout"]
-        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        code = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
         # After the last test nothing can change a score; after the last student cell the
         # kernel needs no more of the instructor's cells (their names live in the grader).
-        last_test = max((i for i in code if cell_role(nb.cells[i]) == "test"), default=-1)
-        last_student = max((i for i in code if cell_role(nb.cells[i]) == "student"), default=-1)
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or index > last_test:
+        last_test = max((i for i in code if cell_role(nb["cells"][i]) == "test"), default=-1)
+        last_student = max((i for i in code if cell_role(nb["cells"][i]) == "student"), default=-1)
+        for index, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "code" or index > last_test:
                 continue
-            cell.outputs, cell.execution_count = [], index + 1
+            cell["outputs"], cell["execution_count"] = [], index + 1
             name = _nbgrader(cell).get("grade_id") or f"#{index + 1}"
             if time.monotonic() >= budget_end:
                 if cell_role(cell) == "test":
-                    cell.outputs = [error_output(
+                    cell["outputs"] = [error_output(
                         "CellNotRun", "the notebook ran out of time before this cell", [])]
                     events.append(f"cell {name}: not run (notebook time limit)")
                 continue
             kernel.deadline = min(budget_end, time.monotonic() + ctx["cell_timeout"])
             role = cell_role(cell)
             in_kernel = role == "student" or (role == "instructor" and index < last_student)
-            if in_kernel and not hidden_lines(cell.source):
+            if in_kernel and not hidden_lines(cell["source"]):
                 kernel.sink = self._collector(cell, ctx, keep=role == "student")
                 try:
-                    result = kernel.run_cell(cell.source)
+                    result = kernel.run_cell(cell["source"])
                 except CellTimeout:
                     events.append(f"cell {name}: did not stop when interrupted, kernel restarted")
                     if role == "student":
-                        cell.outputs.append(error_output(
+                        cell["outputs"].append(error_output(
                             "CellTimeoutError", f"the cell ran past {ctx['cell_timeout']:g} s",
                             []))
                     continue
                 except KernelError as err:
                     events.append(f"cell {name}: kernel died, restarted ({err})")
                     if role == "student":
-                        cell.outputs.append(error_output("KernelDied", str(err), []))
+                        cell["outputs"].append(error_output("KernelDied", str(err), []))
                     continue
                 if result["timeout"]:
                     events.append(f"cell {name}: timed out")
@@ -203,7 +209,7 @@ class TrustedExecute(NbGraderPreprocessor):
                     student_names.update(result["defined"])
                     if result["error"]:
                         err = result["error"]
-                        cell.outputs.append(error_output(
+                        cell["outputs"].append(error_output(
                             str(err.get("ename")), str(err.get("evalue")),
                             [str(line) for line in err.get("traceback", [])][-6:]))
                     continue
@@ -222,20 +228,20 @@ class TrustedExecute(NbGraderPreprocessor):
             self._run_trusted(cell, index, namespace, kernel, ctx, events, name)
             instructor_names.update(k for k, v in namespace.items() if before.get(k) != id(v))
 
-    def _collector(self, cell: NotebookNode, ctx: dict, keep: bool):
+    def _collector(self, cell: dict, ctx: dict, keep: bool):
         def sink(out: str, err: str, dropped: int) -> None:
             if not keep:
                 return
             for stream, text in (("stdout", out), ("stderr", err)):
                 if text:
-                    cell.outputs.append(new_output("stream", name=stream, text=text))
+                    cell["outputs"].append(stream_output(stream, text))
             if dropped:
                 ctx["events"].append(f"output cut to {ctx['limits'].max_output_chars} "
                                      f"characters ({dropped} dropped)")
 
         return sink
 
-    def _run_trusted(self, cell: NotebookNode, index: int, namespace: dict, kernel: Kernel,
+    def _run_trusted(self, cell: dict, index: int, namespace: dict, kernel: Kernel,
                      ctx: dict, events: list[str], name: str) -> None:
         out = CappedText(ctx["limits"].max_output_chars)
         kernel.sink = lambda o, e, d: out.write(o + e)
@@ -243,7 +249,7 @@ class TrustedExecute(NbGraderPreprocessor):
         error = None
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             try:
-                exec(compile(cell.source, filename, "exec"), namespace)
+                exec(compile(cell["source"], filename, "exec"), namespace)
             except CellTimeout as err:
                 events.append(f"cell {name}: " + ("did not stop when interrupted, kernel "
                                                   "restarted" if err.killed else "timed out"))
@@ -253,18 +259,18 @@ class TrustedExecute(NbGraderPreprocessor):
                 events.append(f"cell {name}: kernel died, restarted ({err})")
                 error = error_output("KernelDied", f"the student's code: {err}", [])
             except Exception as err:
-                error = self._error(err, cell.source, filename)
+                error = self._error(err, cell["source"], filename)
         if out.getvalue():
-            cell.outputs.append(new_output("stream", name="stdout", text=out.getvalue()))
+            cell["outputs"].append(stream_output("stdout", out.getvalue()))
         if out.dropped:
             events.append(f"cell {name}: output cut to {out.limit} characters "
                           f"({out.dropped} dropped)")
         _close_figures()
         if error is not None:
-            cell.outputs.append(error)
+            cell["outputs"].append(error)
 
     @staticmethod
-    def _error(err: Exception, source: str, filename: str) -> NotebookNode:
+    def _error(err: Exception, source: str, filename: str) -> dict:
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == filename]
         ename, evalue = type(err).__name__, str(err)
         where: list[str] = []

@@ -165,7 +165,6 @@ class Kernel:
         self.lent_as: dict[tuple, int] = {}
         self.numbers = itertools.count(1)
         self.sink: Callable[[str, str, int], None] = lambda out, err, dropped: None
-        self.events: list[str] = []
         self._fresh: list[int] = []
         self.last_lent: list[int] = []
 

@@ -10,13 +10,12 @@ nbgrader's notebook and gradebook (:mod:`autograder.grade.record`).
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 from autograder.grade.execute import TrustedExecute, context
 from autograder.grade.sandbox import Limits, bwrap_works
@@ -49,23 +48,34 @@ class Outcome:
     worker: str = ""
 
 
-def trusted_notebook(student: bytes, instructor: bytes) -> nbformat.NotebookNode:
+def read_cells(data: bytes) -> dict:
+    """A notebook (nbformat 4 JSON) as plain data, each cell's source one string."""
+    nb = json.loads(data.decode("utf-8"))
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"),
+                                                                                list):
+        raise ValueError("not an nbformat 4 notebook")
+    for cell in nb["cells"]:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return nb
+
+
+def trusted_notebook(student: bytes, instructor: bytes) -> dict:
     """The student's cells, with every locked and test cell taken from the instructor's copy
     (by grade id), as nbgrader's OverwriteCells does from the gradebook."""
-    nb = nbformat.reads(student.decode("utf-8"), as_version=4)
-    source = nbformat.reads(instructor.decode("utf-8"), as_version=4)
+    nb = read_cells(student)
     theirs = {}
-    for cell in source.cells:
+    for cell in read_cells(instructor)["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade_id") and (meta.get("locked") or (meta.get("grade")
                                                             and not meta.get("solution"))):
             theirs.setdefault(meta["grade_id"], cell)
-    for cell in nb.cells:
+    for cell in nb["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         original = theirs.get(meta.get("grade_id")) if isinstance(meta, dict) else None
-        if original is not None and original.cell_type == cell.cell_type:
-            cell.source = original.source
-            cell.metadata["nbgrader"] = dict(original.metadata["nbgrader"])
+        if original is not None and original["cell_type"] == cell["cell_type"]:
+            cell["source"] = original["source"]
+            cell["metadata"]["nbgrader"] = dict(original["metadata"]["nbgrader"])
     return nb
 
 
@@ -102,8 +112,7 @@ def run_task(task: Task) -> Outcome:
                 ctx = context(f"{name}.ipynb", student, support, task.limits, task.sandboxed,
                               task.cell_timeout, task.notebook_timeout)
                 nb, _ = TrustedExecute().preprocess(nb, {"autograder": ctx})
-                outcome.outputs[name] = [[dict(o) for o in cell.get("outputs", [])]
-                                         for cell in nb.cells]
+                outcome.outputs[name] = [cell.get("outputs", []) for cell in nb["cells"]]
                 outcome.events[name] = ctx["events"]
         except Exception as err:  # a notebook the grader cannot even read
             outcome.error = f"{type(err).__name__}: {err}"[:300]

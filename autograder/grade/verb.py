@@ -1,0 +1,235 @@
+"""The ``grade`` verb: check each submission, grade them on Dask, record, report.
+
+Runs on the client: reads the roster and the submissions, checks and repairs them
+(:mod:`autograder.prepare`), hands one task per student to Dask
+(:mod:`~autograder.grade.cluster`) and records each outcome as it arrives
+(:mod:`~autograder.grade.record`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import nbformat
+from tqdm import tqdm
+
+from autograder.course import Course, CourseError, check_id
+from autograder.grade.sandbox import Limits, bwrap_works
+from autograder.grade.task import Outcome, Task
+from autograder.lms.gradebook import set_duedates
+from autograder.lms.rosters import check_student_id
+from autograder.prepare import Release, prepare
+from autograder.reporting import (
+    Row,
+    StudentResult,
+    assignment_roster,
+    grade_columns,
+    load_results,
+    require_students,
+    save_results,
+    table_rows,
+)
+
+UNSAFE_NOTE = "graded unsandboxed"
+
+
+@dataclass
+class GradeRun:
+    """The outcome of one ``grade`` call."""
+
+    assignment: str
+    results: dict[str, StudentResult] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+    max_score: float = 0.0
+    mode: str = "bwrap"
+    seconds: float = 0.0
+    finished: set[str] = field(default_factory=set)
+    #: seconds the client spent writing outcomes into nbgrader (serial, on the client)
+    record_seconds: float = 0.0
+    #: CPU seconds of that (the client's main thread only: load-independent)
+    record_cpu: float = 0.0
+    #: wall seconds of the Dask part: cluster start-up, grading, shutdown
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def mode_line(mode: str) -> str:
+    """The sentence ``grade`` prints about how student code ran."""
+    if mode == "bwrap":
+        return "sandboxed (bubblewrap: no network, only the student's folder, limits)"
+    return "UNSAFE: student code ran without a sandbox (--unsafe-no-sandbox)"
+
+
+def sandbox_mode(unsafe: bool) -> str:
+    """``"bwrap"``, or ``"unsafe"`` when the instructor asked for no sandbox.
+
+    Raises
+    ------
+    CourseError
+        When bubblewrap does not work here and ``unsafe`` is not set.
+    """
+    if unsafe:
+        return "unsafe"
+    if not bwrap_works():
+        raise CourseError(
+            "bubblewrap (bwrap) is missing or cannot create namespaces here, and student "
+            "code is never run outside its sandbox by default: install it (apt-get install "
+            "bubblewrap), or pass --unsafe-no-sandbox to grade without isolation")
+    return "bwrap"
+
+
+def submitted_students(course: Course, assignment: str) -> list[str]:
+    """Students with a collected submission folder for ``assignment``."""
+    root = course.step_root(course.coursedir.submitted_directory)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / assignment).is_dir())
+
+
+def support_files(course: Course, assignment: str) -> dict[str, bytes]:
+    """The released files next to the notebooks (the student kit), as bytes."""
+    release = course.release_dir(assignment)
+    files = {}
+    for path in sorted(release.rglob("*")):
+        rel = path.relative_to(release)
+        if (path.is_file() and path.suffix != ".ipynb" and "__pycache__" not in rel.parts
+                and not any(part.startswith(".") for part in rel.parts)):
+            files[str(rel)] = path.read_bytes()
+    return files
+
+
+def make_task(course: Course, assignment: str, student: str, repaired: dict,
+              sandboxed: bool) -> Task:
+    """The task for one student: their repaired notebooks and the instructor's, as bytes."""
+    s = course.settings
+    notebooks = {}
+    for source in course.source_notebooks(assignment):
+        if source.stem in repaired:
+            notebooks[source.stem] = (nbformat.writes(repaired[source.stem]).encode(),
+                                      source.read_bytes())
+    limits = Limits(memory_mb=s.memory_limit_mb, file_size_mb=s.file_size_limit_mb,
+                    cpu_seconds=int(s.notebook_timeout) + 60, processes=s.process_limit,
+                    max_output_chars=s.max_output_chars)
+    return Task(student, notebooks, limits, sandboxed, s.cell_timeout, s.notebook_timeout)
+
+
+def grade(
+    course: Course,
+    assignment: str,
+    students: list[str] | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    scheduler: str | None = None,
+    unsafe: bool = False,
+) -> GradeRun:
+    """Autograde ``students`` (default: every roster student collected) on Dask.
+
+    Only students on the roster ``collect`` stored for ``assignment`` are graded; the
+    due date ``c.Lms.duedates`` gives it goes into the gradebook first, so nbgrader's
+    own late-penalty step (run on the client by the recorder) sees it next to each
+    submission's ``timestamp.txt``.
+
+    Parameters
+    ----------
+    course : Course
+        The loaded course.
+    assignment : str
+        Assignment id (must be released: it has to be in the gradebook).
+    students : list of str, optional
+        Only these students.
+    workers : int, optional
+        Workers of the LocalCluster (default: the setting, else one per core).
+    progress : bool
+        Show a progress bar with an ETA on stderr.
+    scheduler : str, optional
+        Address of a running Dask scheduler (default: ``c.Autograder.scheduler``; when
+        empty, a LocalCluster is started).
+    unsafe : bool
+        Run student code without the sandbox (every row then says so).
+    """
+    check_id("assignment", assignment)
+    started = time.monotonic()
+    columns = grade_columns(course, assignment)  # fails early if not released
+    mode = sandbox_mode(unsafe)
+    release = Release.load(course, assignment)
+    available = submitted_students(course, assignment)
+    roster = assignment_roster(course, assignment)
+    if roster is not None:
+        off = sorted(set(students or []) - set(roster.ids))
+        if off:
+            raise CourseError(f"not on the roster of {assignment}: {', '.join(off)}")
+        available = [s for s in available if s in roster.ids]
+    wanted = [check_student_id(s, "--student") for s in students] if students else available
+    set_duedates(course.config, [assignment])
+    run = GradeRun(assignment, max_score=sum(c.max_score for c in columns), mode=mode)
+    tasks: list[Task] = []
+    for student in wanted:
+        if student not in available:
+            continue  # reported as missing
+        prepared, repaired = prepare(course, assignment, student, release)
+        if mode == "unsafe":
+            prepared.notes.append(UNSAFE_NOTE)
+        run.results[student] = prepared
+        if prepared.ok:
+            tasks.append(make_task(course, assignment, student, repaired, mode == "bwrap"))
+    to_grade = [t.student for t in tasks]
+    try:
+        if tasks:
+            _run_tasks(course, assignment, tasks, release, workers, scheduler, run, progress)
+    finally:
+        # interrupted or not, the students graded so far keep their records
+        done = {s: r for s, r in run.results.items() if s not in to_grade or s in run.finished}
+        save_results(course.report_dir(assignment), done)
+    # the summary covers the roster (missing students too) unless students were named
+    run.rows = table_rows(course, assignment, require_students(course, assignment, students))
+    run.seconds = round(time.monotonic() - started, 1)
+    return run
+
+
+def _priorities(course: Course, assignment: str, tasks: list[Task]) -> dict[str, float]:
+    """Longest first: the last grading time when known, else the notebooks' size."""
+    before = load_results(course.report_dir(assignment))
+    sizes = {t.student: sum(len(mine) for mine, _ in t.notebooks.values()) for t in tasks}
+    return {s: (before[s].seconds * 1e6 if s in before and before[s].seconds else size)
+            for s, size in sizes.items()}
+
+
+def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Release,
+               workers: int | None, scheduler: str | None, run: GradeRun,
+               progress: bool) -> None:
+    from autograder.grade import cluster
+    from autograder.grade.record import Recorder
+
+    recorder = Recorder(course, release.notebooks)
+    bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="student",
+               disable=not progress, file=sys.stderr, dynamic_ncols=True)
+
+    def on_outcome(outcome: Outcome) -> None:
+        if outcome.student in run.finished:
+            return  # a task that ran twice is recorded once
+        began, cpu = time.monotonic(), time.thread_time()
+        result = recorder.record(assignment, outcome)
+        run.record_seconds += time.monotonic() - began
+        run.record_cpu += time.thread_time() - cpu
+        prepared = run.results[result.student]
+        result.tampered = prepared.tampered + result.tampered
+        result.flags = prepared.flags + result.flags
+        result.notes = prepared.notes + result.notes
+        run.results[result.student] = result
+        run.finished.add(result.student)
+        bar.set_postfix_str(f"{result.student}: {'ok' if result.ok else 'failed'}")
+        bar.update(1)
+
+    address = scheduler or course.settings.scheduler or None
+    size = workers or course.settings.effective_workers()
+    began = time.monotonic()
+    try:
+        with cluster.connect(address, size) as client:
+            run.phases["start"] = time.monotonic() - began
+            cluster.run(client, tasks, support_files(course, assignment),
+                        _priorities(course, assignment, tasks), on_outcome)
+            run.phases["grading"] = time.monotonic() - began - run.phases["start"]
+    finally:
+        bar.close()
+        run.phases["shutdown"] = time.monotonic() - began - sum(run.phases.values())

@@ -1,0 +1,162 @@
+"""The client's recording step (many students through one Recorder, the metadata check),
+and the priority of student code beside the grading processes.
+
+The client records every student itself, one after the other, so a failure must stay
+with its student, and the cheaper metadata check must reject exactly what nbgrader's
+own ``CheckCellMetadata`` rejects.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import CheckCellMetadata
+
+from autograder import cells as C
+from autograder.demo import setup_course, synthetic, toy
+from autograder.grade import make_task, support_files
+from autograder.grade.kernel import Kernel
+from autograder.grade.record import CheckMetadata, Recorder
+from autograder.grade.sandbox import Limits, bwrap_works
+from autograder.grade.task import run_task
+from autograder.prepare import Release, prepare
+
+RUN = Path(__file__).resolve().parents[1] / "autograder" / "run"
+
+
+def _meta(nb, grade_id: str) -> dict:
+    return next(c.metadata["nbgrader"] for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _broken(kind: str):
+    nb = toy.source_notebook()
+    if kind == "points as text":
+        _meta(nb, "test_relu")["points"] = "two"
+    elif kind == "no grade id":
+        del _meta(nb, "relu")["grade_id"]
+    elif kind == "empty grade id":
+        _meta(nb, "relu")["grade_id"] = ""
+    elif kind == "grade without points":
+        del _meta(nb, "test_relu")["points"]
+    elif kind == "duplicate grade id":
+        _meta(nb, "out_size")["grade_id"] = "relu"
+    elif kind == "old schema":
+        _meta(nb, "relu")["schema_version"] = 2
+    elif kind == "newer schema":
+        _meta(nb, "relu")["schema_version"] = 4
+    elif kind == "solution flag not a bool":
+        _meta(nb, "relu")["solution"] = "yes"
+    elif kind == "markdown test cell":
+        nb.cells[0].metadata["nbgrader"].update(grade=True, points=1)
+    return nb
+
+
+@pytest.mark.parametrize("kind", [
+    "valid", "points as text", "no grade id", "empty grade id", "grade without points",
+    "duplicate grade id", "old schema", "newer schema", "solution flag not a bool",
+    "markdown test cell",
+])
+def test_the_metadata_check_rejects_what_nbgraders_rejects(kind):
+    def verdict(check) -> str:
+        try:
+            check.preprocess(copy.deepcopy(_broken(kind)), {})
+        except Exception as err:  # the oracle: nbgrader's own check
+            return type(err).__name__
+        return "ok"
+
+    ours, theirs = verdict(CheckMetadata()), verdict(CheckCellMetadata())
+    assert ours == theirs
+    assert (ours == "ok") == (kind == "valid")
+
+
+def test_a_bad_schema_error_names_the_problem():
+    with pytest.raises(Exception, match="not valid: 'two' is not of type 'number'"):
+        CheckMetadata().preprocess(_broken("points as text"), {})
+
+
+def test_one_recorder_records_many_students_and_a_failure_stays_alone(tmp_path):
+    course, assignment = setup_course(tmp_path, toy.ASSIGNMENT, cell_timeout=5)
+    release_path = course.release_notebooks(assignment)[0]
+    release_nb = C.read_notebook(release_path)
+    source = C.read_notebook(course.source_dir(assignment) / release_path.name)
+    kinds = {"s1": "perfect", "s2": "partial", "s3": "perfect", "s4": "raises",
+             "s5": "wrong_shapes"}
+    for student, kind in kinds.items():
+        folder = course.submitted_dir(student, assignment)
+        folder.mkdir(parents=True)
+        nbformat.write(synthetic.make_notebook(kind, release_nb, source),
+                       folder / release_path.name)
+    release = Release.load(course, assignment)
+    support = support_files(course, assignment)
+    outcomes = {}
+    for student in kinds:
+        _, repaired = prepare(course, assignment, student, release)
+        task = make_task(course, assignment, student, repaired, bwrap_works())
+        task.support = support
+        outcomes[student] = run_task(task)
+    # s3's outputs are cut short: nbgrader cannot score them, and it must fail alone
+    broken = copy.deepcopy(outcomes["s3"])
+    broken.outputs[assignment] = broken.outputs[assignment][:-1]
+
+    recorder = Recorder(course, release.notebooks)
+    results = {s: recorder.record(assignment, broken if s == "s3" else o)
+               for s, o in outcomes.items()}
+    again = recorder.record(assignment, outcomes["s1"])  # a second record of one student
+
+    assert not results["s3"].ok and "do not match" in results["s3"].reason
+    assert all(r.ok for s, r in results.items() if s != "s3") and again.ok
+    with Gradebook(course.db_url, course.coursedir.course_id) as gb:
+        scores = {s.student.id: float(s.score) for s in gb.assignment_submissions(assignment)}
+    graded = {s: toy.EXPECTED_SCORE[k] for s, k in kinds.items() if s != "s3"}
+    assert {s: v for s, v in scores.items() if s in graded} == graded
+    assert sorted(scores).count("s1") == 1
+    assert not (course.autograded_dir("s3", assignment) / release_path.name).exists()
+    for student in graded:
+        assert (course.autograded_dir(student, assignment) / release_path.name).is_file()
+
+
+@pytest.mark.parametrize("sandboxed", [True, False])
+def test_student_code_yields_the_cpu_to_the_grader(tmp_path, sandboxed):
+    """A spinning student kernel must not slow down the grading processes beside it."""
+    if sandboxed and not bwrap_works():
+        pytest.skip("bubblewrap does not work here")
+    scratch = tmp_path / "student"
+    scratch.mkdir()
+    scratch.chmod(0o777)
+    kernel = Kernel(scratch, [], RUN, Limits(memory_mb=1024, processes=32), sandboxed)
+    kernel.deadline = float("inf")
+    try:
+        kernel.run_cell("import os\nniceness = os.nice(0)\n")
+        found, niceness = kernel.get_global("niceness")
+    finally:
+        kernel.close()
+    assert found and niceness == os.nice(0) + Limits().nice and Limits().nice >= 10
+
+
+def test_a_worker_reads_notebooks_as_plain_data_as_nbformat_does():
+    """Workers parse notebooks without nbformat: the cells must be nbformat's cells."""
+    from autograder.grade.task import read_cells, trusted_notebook
+
+    source = toy.source_notebook()
+    split = nbformat.writes(source).encode()  # nbformat stores sources as lists of lines
+    assert '"source": [' in split.decode()
+    ours = read_cells(split)
+    theirs = nbformat.reads(split.decode(), as_version=4)
+    assert [(c["cell_type"], c["source"], c["metadata"]) for c in ours["cells"]] == \
+        [(c.cell_type, c.source, c.metadata) for c in theirs.cells]
+    for bad in (b"{", b'{"nbformat": 3, "worksheets": []}', b"[]"):
+        with pytest.raises(ValueError):
+            read_cells(bad)
+    # an edited test cell is replaced by the instructor's, a student's answer is kept
+    student = copy.deepcopy(source)
+    student.cells[3].source = "pass  # the student emptied the test"
+    student.cells[2].source = "def relu(x):\n    return x"
+    nb = trusted_notebook(nbformat.writes(student).encode(), split)
+    assert nb["cells"][3]["source"] == source.cells[3].source
+    assert nb["cells"][2]["source"] == "def relu(x):\n    return x"
