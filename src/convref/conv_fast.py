@@ -48,6 +48,9 @@ CHUNK_BYTES = 8 * 2**20
 # float32: 3x3 filters on 56-wide maps (3.6% waste) take 0.84-0.93x the time
 # of W_out-wide rows; 7x7 filters on 32-wide maps (19% waste) 1.04-1.10x.
 WRAP_MAX_WASTE = 0.1
+# Shortest filter for which the forward pass multiplies kernel row by kernel row
+# on shifted copies of the input rows (stride 1; see _forward_shifted_rows).
+SHIFTED_ROWS_MIN_HEIGHT = 5
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _columns(xp: Any, x: Any, g: ConvGeometry, plan: ColumnPlan, buf: Any) -> An
 def conv_forward_im2col(
     x: Any, w: Any, b: Any, conv_param: dict
 ) -> tuple[Any, tuple]:
-    """Forward pass of a conv layer as one matrix multiply per chunk of images.
+    """Forward pass of a conv layer as matrix multiplies over chunks of images.
 
     Same parameters, results and errors as ``conv_forward_naive``.
 
@@ -103,12 +106,33 @@ def conv_forward_im2col(
     xp = get_array_module(x, w, b)
     x, w, b = conv_inputs(x, w, b, xp)
     g = conv_geometry(x, w, b, conv_param)
+    out = xp.empty(g.out_shape, dtype=x.dtype)
+    if uses_shifted_rows(g):
+        _forward_shifted_rows(xp, x, w, b, g, out)
+    else:
+        _forward_columns(xp, x, w, b, g, out)
+    return out, (x, w, b, conv_param)
+
+
+def uses_shifted_rows(g: ConvGeometry) -> bool:
+    """Whether the forward pass multiplies kernel row by kernel row (see
+    :func:`_forward_shifted_rows`): stride 1, and filters of at least
+    ``SHIFTED_ROWS_MIN_HEIGHT`` rows."""
+    return g.stride == 1 and g.HH >= SHIFTED_ROWS_MIN_HEIGHT
+
+
+def images_per_chunk(g: ConvGeometry, per_image: int) -> int:
+    """How many images of ``per_image`` bytes of buffers fit in ``CHUNK_BYTES``."""
+    return max(1, min(g.N, CHUNK_BYTES // max(per_image, 1)))
+
+
+def _forward_columns(xp: Any, x: Any, w: Any, b: Any, g: ConvGeometry, out: Any) -> None:
+    """Fill ``out`` with one GEMM per chunk over the full im2col columns."""
     plan = column_plan(g, x.dtype.itemsize)
     nb, L, K = plan.images, plan.length(g), g.C * g.HH * g.WW
     # One more row of ones under each image's columns, and the bias as one more
     # column of the weights: the GEMM adds the bias, saving a pass over `out`.
     w_bias = xp.concatenate([w.reshape(g.F, K), b.reshape(g.F, 1)], axis=1)
-    out = xp.empty(g.out_shape, dtype=x.dtype)
     buf = scratch(xp, "cols", (nb, K + 1, L), x.dtype)
     buf[:, K] = 1
     for n0 in range(0, g.N, nb):
@@ -117,7 +141,50 @@ def conv_forward_im2col(
         fields = buf[:m, :K].reshape(m, g.C, g.HH, g.WW, g.H_out, g.W_out)  # a view
         _columns(xp, x[n0:n1], g, plan, fields)
         xp.matmul(w_bias, buf[:m], out=out[n0:n1].reshape(m, g.F, L))
-    return out, (x, w, b, conv_param)
+
+
+def shifted_rows_plan(g: ConvGeometry, itemsize: int) -> tuple[int, int, int]:
+    """``(K, U, images)`` of the shifted-rows forward pass: rows per kernel row
+    (``C*WW``), length of each row (``Hp * W_out``) and images per chunk."""
+    K, U = g.C * g.WW, (g.H + 2 * g.pad) * g.W_out
+    per_image = ((K + 1) * U + g.F * g.H_out * g.W_out) * itemsize
+    return K, U, images_per_chunk(g, per_image)
+
+
+def _forward_shifted_rows(
+    xp: Any, x: Any, w: Any, b: Any, g: ConvGeometry, out: Any
+) -> None:
+    """Fill ``out`` with one GEMM per kernel row (stride 1).
+
+    With stride 1, the columns of kernel row ``i`` are those of kernel row 0
+    moved down by ``i*dilation`` image rows. So only ``C*WW`` rows are copied,
+    ``rows[c, j, r, x] = xpad[c, r, x + j*dilation]`` over all ``Hp`` padded
+    rows ``r``: flattened, kernel row ``i``'s columns are the contiguous slice
+    starting at ``i*dilation*W_out`` of each row, a matrix the GEMM reads in
+    place. The copy shrinks ``HH``-fold; the price is ``HH`` GEMMs with
+    ``K = C*WW`` and ``HH - 1`` additions of the output.
+    """
+    K, U, nb = shifted_rows_plan(g, x.dtype.itemsize)
+    L = g.H_out * g.W_out
+    w_rows = w.transpose(2, 0, 1, 3).reshape(g.HH, g.F, K)  # (i, f, (c, j)): a copy
+    # The first GEMM also adds the bias, through a row of ones under the rows.
+    w_first = xp.concatenate([w_rows[0], b.reshape(g.F, 1)], axis=1)
+    buf = scratch(xp, "shifted rows", (nb, K + 1, U), x.dtype)
+    buf[:, K] = 1
+    part = scratch(xp, "row product", (nb, g.F, L), x.dtype)
+    Hp = g.H + 2 * g.pad
+    for n0 in range(0, g.N, nb):
+        n1 = min(n0 + nb, g.N)
+        m = n1 - n0
+        xpad = padded(xp, x[n0:n1], g.pad, nb)
+        rows = window_view(xp, xpad, 1, g.WW, 1, g.dilation, Hp, g.W_out)
+        xp.copyto(buf[:m, :K].reshape(rows.shape), rows)
+        o = out[n0:n1].reshape(m, g.F, L)
+        xp.matmul(w_first, buf[:m, :, :L], out=o)
+        for i in range(1, g.HH):
+            start = i * g.dilation * g.W_out
+            xp.matmul(w_rows[i], buf[:m, :K, start : start + L], out=part[:m])
+            o += part[:m]
 
 
 def conv_backward_im2col(dout: Any, cache: tuple) -> tuple[Any, Any, Any]:
@@ -145,12 +212,15 @@ def conv_backward_im2col(dout: Any, cache: tuple) -> tuple[Any, Any, Any]:
     w_row = w.reshape(g.F, K)
     db = dout.sum(axis=(0, 2, 3))
     dw_row = xp.zeros((g.F, K), dtype=x.dtype)
-    Hb, Wp = g.H + 2 * p + plan.extra_rows, g.W + 2 * p
-    dxpad = xp.zeros((g.N, g.C, Hb, Wp), dtype=x.dtype)
+    dx = xp.empty(x.shape, dtype=x.dtype)
     shape = (g.C, g.HH, g.WW, g.H_out, plan.row)
     buf = scratch(xp, "cols", (nb, *shape), x.dtype)
     dbuf = scratch(xp, "dcols", (nb, *shape), x.dtype)
     wide = scratch(xp, "wide dout", (nb, g.F, g.H_out, plan.row), x.dtype)
+    # The padded gradient of one chunk: small enough to stay in cache while the
+    # scatter adds into it, then its interior is copied to dx.
+    Hb, Wp = g.H + 2 * p + plan.extra_rows, g.W + 2 * p
+    dxpad = scratch(xp, "padded dx", (nb, g.C, Hb, Wp), x.dtype)
     for n0 in range(0, g.N, nb):
         n1 = min(n0 + nb, g.N)
         m = n1 - n0
@@ -162,13 +232,15 @@ def conv_backward_im2col(dout: Any, cache: tuple) -> tuple[Any, Any, Any]:
             d[:, :, :, g.W_out :] = 0
             d[:, :, :, : g.W_out] = dout[n0:n1]
             d = d.reshape(m, g.F, L)
-        # one batched GEMM (m small ones), summed over the chunk's images
-        dw_row += xp.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)
+        for k in range(m):  # one GEMM per image, accumulated: no (m, F, K) temporary
+            dw_row += xp.matmul(d[k], cols[k].T)
         dcols = dbuf[:m]
         xp.matmul(w_row.T, d, out=dcols.reshape(m, K, L))
-        taps = window_view(xp, dxpad[n0:n1], g.HH, g.WW, g.stride, g.dilation, g.H_out, plan.row)
+        dpad = dxpad[:m]
+        dpad[...] = 0
+        taps = window_view(xp, dpad, g.HH, g.WW, g.stride, g.dilation, g.H_out, plan.row)
         for i in range(g.HH):
             for j in range(g.WW):
                 taps[:, :, i, j] += dcols[:, :, i, j]
-    dx = dxpad[:, :, p : p + g.H, p : p + g.W]
-    return xp.ascontiguousarray(dx), dw_row.reshape(w.shape), db
+        dx[n0:n1] = dpad[:, :, p : p + g.H, p : p + g.W]
+    return dx, dw_row.reshape(w.shape), db
