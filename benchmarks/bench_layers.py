@@ -128,23 +128,24 @@ def gemm_calls(case: ConvCase, dtype: type, xp: ModuleType) -> tuple[Callable, C
                     start = i * g.dilation * g.W_out
                     xp.matmul(w_rows[i], rows[:m, :Kr, start : start + L], out=f_part[:m])
     else:
-        plan = column_plan(g, itemsize)
-        L = plan.length(g)
-        cols = random((plan.images, K + 1, L))  # the columns, with the row of ones
-        f_out = xp.empty((plan.images, g.F, L), dtype=dtype)
+        f_plan = column_plan(g, itemsize)
+        L = f_plan.length(g)
+        cols = random((f_plan.images, K + 1, L))  # the columns, with the row of ones
+        f_out = xp.empty((f_plan.images, g.F, L), dtype=dtype)
         w_bias = xp.concatenate([w_row, b.reshape(g.F, 1)], axis=1)
 
         def forward() -> None:
-            for m in chunks(plan.images):
+            for m in chunks(f_plan.images):
                 xp.matmul(w_bias, cols[:m], out=f_out[:m])
 
-    plan = column_plan(g, itemsize, backward=True)
-    L = plan.length(g)
-    b_cols, b_d = random((plan.images, K, L)), random((plan.images, g.F, L))
-    b_dcols = xp.empty((plan.images, K, L), dtype=dtype)
+    b_plan = column_plan(g, itemsize, backward=True)
+    b_L = b_plan.length(g)
+    # the columns with a row of ones (its GEMM column is db), as in the layer
+    b_cols, b_d = random((b_plan.images, K + 1, b_L)), random((b_plan.images, g.F, b_L))
+    b_dcols = xp.empty((b_plan.images, K, b_L), dtype=dtype)
 
     def backward() -> None:
-        for m in chunks(plan.images):
+        for m in chunks(b_plan.images):
             for k in range(m):
                 xp.matmul(b_d[k], b_cols[k].T)
             xp.matmul(w_row.T, b_d[:m], out=b_dcols[:m])

@@ -60,7 +60,7 @@ def test_every_geometry_matches_the_naive_layer(min_height, chunk_bytes, case):
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     b = rng.standard_normal(w_shape[0])
     expected, naive_cache = conv_forward_naive(x, w, b, param)
-    with tuned(SHIFTED_ROWS_MIN_HEIGHT=min_height, CHUNK_BYTES=chunk_bytes):
+    with tuned(SHIFTED_ROWS_MIN_HEIGHT=min_height, FORWARD_CHUNK_BYTES=chunk_bytes, BACKWARD_CHUNK_BYTES=chunk_bytes):
         out, cache = conv_forward_im2col(x, w, b, param)
         dout = rng.standard_normal(expected.shape)
         grads = conv_backward_im2col(dout, cache)
@@ -145,10 +145,29 @@ def test_a_smaller_last_chunk_and_another_geometry_in_between_leave_no_trace(lay
     expected, naive_cache = conv_forward_naive(*a)
     dout = rng.standard_normal(expected.shape)
     want = conv_backward_naive(dout, naive_cache)
-    with tuned(CHUNK_BYTES=2 * 2 * 7 * 9 * 5 * 5 * 8):  # a few images per chunk, the last one smaller
+    with tuned(FORWARD_CHUNK_BYTES=2 * 2 * 7 * 9 * 5 * 5 * 8, BACKWARD_CHUNK_BYTES=2 * 2 * 7 * 9 * 5 * 5 * 8):  # a few images per chunk, the last one smaller
         for _ in range(2):
             out, cache = conv_forward_im2col(*a)
             np.testing.assert_allclose(out, expected, rtol=1e-12)
             for got, ref in zip(conv_backward_im2col(dout, cache), want, strict=True):
                 np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
             conv_backward_im2col(np.ones((2, 3, 4, 4)), conv_forward_im2col(*other)[1])
+
+
+def test_each_image_geometry_keeps_its_own_padded_buffer(monkeypatch):
+    # The forward pass (no spare row) and the backward pass (a spare row) of a
+    # layer alternate; each must find its zero-bordered buffer again rather
+    # than re-zeroing a shared one, and only the last few geometries are kept.
+    from convref import _workspace
+
+    monkeypatch.setattr(_workspace, "PADDED_KEPT", 2)
+    x = np.ones((2, 3, 4, 5))
+    first = _workspace.padded(np, x, 1)
+    spare_row = _workspace.padded(np, x, 1, extra_rows=1)
+    assert spare_row.shape == (2, 3, 7, 7) and not np.shares_memory(first, spare_row)
+    assert np.shares_memory(_workspace.padded(np, x, 1), first)
+    assert np.shares_memory(_workspace.padded(np, x, 1, extra_rows=1), spare_row)
+    _workspace.padded(np, np.ones((2, 3, 6, 6)), 2)  # a third geometry pushes out the oldest
+    again = _workspace.padded(np, x, 1)
+    assert not np.shares_memory(again, first)
+    assert again[:, :, 0].sum() == 0 and again[:, :, 1:5, 1:6].sum() == x.sum()
