@@ -1,7 +1,7 @@
 """The fast conv layer's layouts: each branch against the naive loops and a numerical gradient.
 
 :mod:`convref.conv_fast` picks its layout from the geometry (full im2col
-columns, or for stride 1 and tall filters one GEMM per kernel row on shifted
+columns, or for stride 1 and enough channels one GEMM per kernel row on shifted
 rows). These tests force each branch on geometries the default choice would
 not send there, so every branch meets stride, padding, dilation, non-square
 shapes, both float dtypes and several chunks.
@@ -26,7 +26,7 @@ from convref import (
 )
 from convref.conv_params import conv_geometry
 
-SHIFTED = pytest.param(1, id="shifted-rows")
+SHIFTED = pytest.param(0, id="shifted-rows")
 COLUMNS = pytest.param(10**6, id="im2col")
 
 
@@ -46,21 +46,21 @@ def tuned(**values):
 @pytest.fixture(params=[SHIFTED, COLUMNS])
 def layout(request, monkeypatch):
     """Force the forward layout: shifted rows wherever the stride is 1, or never."""
-    monkeypatch.setattr(conv_fast, "SHIFTED_ROWS_MIN_HEIGHT", request.param)
+    monkeypatch.setattr(conv_fast, "SHIFTED_ROWS_MIN_K", request.param)
     return request.param
 
 
-@pytest.mark.parametrize("min_height", [SHIFTED, COLUMNS])
+@pytest.mark.parametrize("min_k", [SHIFTED, COLUMNS])
 @pytest.mark.parametrize("chunk_bytes", [1, 2**20], ids=["one-image-chunks", "one-chunk"])
 @settings(max_examples=60, deadline=None)
 @given(case=conv_cases(max_channels=3, max_out=5))
-def test_every_geometry_matches_the_naive_layer(min_height, chunk_bytes, case):
+def test_every_geometry_matches_the_naive_layer(min_k, chunk_bytes, case):
     x_shape, w_shape, param = case
     rng = np.random.default_rng(sum(x_shape) + 7 * sum(w_shape))
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     b = rng.standard_normal(w_shape[0])
     expected, naive_cache = conv_forward_naive(x, w, b, param)
-    with tuned(SHIFTED_ROWS_MIN_HEIGHT=min_height, FORWARD_CHUNK_BYTES=chunk_bytes, BACKWARD_CHUNK_BYTES=chunk_bytes):
+    with tuned(SHIFTED_ROWS_MIN_K=min_k, FORWARD_CHUNK_BYTES=chunk_bytes, BACKWARD_CHUNK_BYTES=chunk_bytes):
         out, cache = conv_forward_im2col(x, w, b, param)
         dout = rng.standard_normal(expected.shape)
         grads = conv_backward_im2col(dout, cache)
@@ -108,15 +108,16 @@ def test_numerical_gradient_through_the_forced_layout(layout, param):
 
 
 def test_the_default_choice_of_layout():
-    # Stride 1 with filters of at least SHIFTED_ROWS_MIN_HEIGHT rows: shifted rows.
-    def geometry(HH, stride):
-        x, w = np.zeros((1, 3, 17, 17)), np.zeros((2, 3, HH, 3))
+    # Stride 1 with at least SHIFTED_ROWS_MIN_K rows C*WW per GEMM: shifted rows.
+    def geometry(C, WW, stride):
+        x, w = np.zeros((1, C, 17, 17)), np.zeros((2, C, 3, WW))
         return conv_geometry(x, w, np.zeros(2), {"stride": stride, "pad": 1})
 
-    tall = conv_fast.SHIFTED_ROWS_MIN_HEIGHT
-    assert conv_fast.uses_shifted_rows(geometry(tall, 1))
-    assert not conv_fast.uses_shifted_rows(geometry(tall, 2))
-    assert not conv_fast.uses_shifted_rows(geometry(tall - 1, 1))
+    k = conv_fast.SHIFTED_ROWS_MIN_K
+    assert conv_fast.uses_shifted_rows(geometry(k, 1, 1))
+    assert not conv_fast.uses_shifted_rows(geometry(k, 1, 2))
+    assert not conv_fast.uses_shifted_rows(geometry(k - 1, 1, 1))
+    assert conv_fast.uses_shifted_rows(geometry(3, 7, 1))  # CIFAR-10's 7x7 filters
 
 
 def test_shifted_rows_keep_the_array_kind_of_the_gpu_stand_in(layout):

@@ -1,31 +1,40 @@
-"""Convolution as a matrix multiply over im2col columns: the fast path.
+"""Convolution as matrix multiplies over im2col columns: the fast path.
 
 Forward: ``out[n] = w.reshape(F, -1) @ cols[n] + b`` with ``cols[n]`` of shape
 ``(C*HH*WW, H_out*W_out)``; backward: ``dw = sum_n dout[n] @ cols[n].T`` and
 ``dcols[n] = w.reshape(F, -1).T @ dout[n]``, scattered back onto the input.
 
-Three things make it fast, each kept because ``python -m benchmarks`` shows it
-pays (see the README's Performance section):
+What makes it fast, each kept because a side-by-side measurement showed it pays
+(see the README's Performance section and the constants below):
 
 - **Chunks of whole images.** The column matrix is ``HH*WW`` times larger than
-  the input; a few MB of it at a time stay in cache and are allocated once per
-  call. Within a chunk the multiply is one batched GEMM whose result is already
+  the input; a chunk of it at a time stays in cache, in buffers reused between
+  calls. Within a chunk the multiply is a batched GEMM whose result is already
   in NCHW order, so the output needs no transpose.
 - **Columns copied in one go.** :func:`convref.windows.window_view` shows every
   receptive field as one strided view; a single copy fills the columns.
 - **The bias inside the GEMM.** The forward's columns carry one more row of
-  ones and the weights one more column, ``b``: the multiply adds the bias, so
-  no second pass over the output is needed.
+  ones and the weights one more column, ``b``: the multiply adds the bias. The
+  backward's columns carry the same row, so the ``dw`` GEMM's last column is
+  ``db``. Neither needs a separate pass over the output.
+- **Shifted rows in the stride-1 forward pass.** Kernel row ``i`` sees the
+  same input rows as kernel row 0, moved down ``i`` rows: only ``C*WW`` rows
+  are copied and each kernel row's GEMM reads its slice of them in place
+  (:func:`_forward_shifted_rows`). ``HH`` times less copying for ``HH`` GEMMs
+  with ``K = C*WW`` and ``HH - 1`` additions of the output; it pays unless
+  ``C*WW`` is tiny (``SHIFTED_ROWS_MIN_K``).
 - **Long runs in the backward pass.** Its scatter adds each tap's block of
   ``dcols`` onto the same strided view of the padded gradient (``HH*WW``
   whole-array additions). With stride 1 and a little padding, a column row
   spans the padded width ``Wp`` instead of ``W_out``: the ``H_out`` rows of a
   tap become one run of consecutive elements, which makes the copy and the
   scatter several times cheaper, at the price of ``Wp - W_out`` thrown-away
-  positions per row in both GEMMs (see :func:`column_plan`).
+  positions per row in both GEMMs (see :func:`column_plan`). The scatter goes
+  into one chunk's padded gradient, which stays in cache, and its interior is
+  then copied to ``dx``.
 
 The backward pass rebuilds the columns from the cached input instead of caching
-them: the copy costs a few percent of the two GEMMs, while a cache would hold
+them: the copy costs about a tenth of the two GEMMs, while a cache would hold
 ``HH*WW`` times the input (58 MB for the VGG-like benchmark layer in float32).
 """
 
@@ -53,9 +62,13 @@ BACKWARD_CHUNK_BYTES = 8 * 2**20
 # float32: 3x3 filters on 56-wide maps (3.6% waste) take 0.84-0.93x the time
 # of W_out-wide rows; 7x7 filters on 32-wide maps (19% waste) 1.04-1.10x.
 WRAP_MAX_WASTE = 0.1
-# Shortest filter for which the forward pass multiplies kernel row by kernel row
-# on shifted copies of the input rows (stride 1; see _forward_shifted_rows).
-SHIFTED_ROWS_MIN_HEIGHT = 5
+# Fewest rows (C*WW) per GEMM for which the stride-1 forward pass multiplies
+# kernel row by kernel row on shifted rows (see _forward_shifted_rows) rather
+# than over the full columns. Measured side by side in float32, time of shifted
+# rows / full columns: 0.55x with C*WW = 21 (CIFAR-10's 3-channel 7x7 layer),
+# 0.8x with 192 (VGG-like 3x3), 0.85x with 320 (64 channels, 5x5), but 1.15x
+# with 9 (3 channels, 3x3: GEMMs too thin).
+SHIFTED_ROWS_MIN_K = 16
 
 
 @dataclass(frozen=True)
@@ -121,9 +134,9 @@ def conv_forward_im2col(
 
 def uses_shifted_rows(g: ConvGeometry) -> bool:
     """Whether the forward pass multiplies kernel row by kernel row (see
-    :func:`_forward_shifted_rows`): stride 1, and filters of at least
-    ``SHIFTED_ROWS_MIN_HEIGHT`` rows."""
-    return g.stride == 1 and g.HH >= SHIFTED_ROWS_MIN_HEIGHT
+    :func:`_forward_shifted_rows`): stride 1, and at least
+    ``SHIFTED_ROWS_MIN_K`` rows ``C*WW`` per GEMM."""
+    return g.stride == 1 and g.C * g.WW >= SHIFTED_ROWS_MIN_K
 
 
 def images_per_chunk(g: ConvGeometry, per_image: int, budget: int) -> int:
