@@ -51,10 +51,10 @@ from convref.windows import window_view
 
 # Upper bounds on the buffers of one chunk of images, measured side by side on
 # the benchmark's layers (2-core Skylake-X, 2 MiB of L2 per core). The forward
-# pass wants its chunk to stay in cache: 1 MiB took 0.67x the time of 8 MiB on
-# CIFAR-10's 7x7 layer and 0.78x on the standard shape. The backward pass loops
-# over the HH*WW taps once per chunk, so it prefers fewer, larger chunks: 1 MiB
-# took 1.07x the time of 8 MiB on the 7x7 layer (about even on the others).
+# pass wants its chunk to stay in cache: 1 MiB took 0.66-0.67x the time of 8 MiB
+# on CIFAR-10's 7x7 layer and 0.72-0.80x on the standard shape. The backward
+# pass loops over the HH*WW taps once per chunk, so it prefers fewer, larger
+# chunks: 1 MiB took 1.0-1.1x the time of 8 MiB on the 7x7 layer.
 FORWARD_CHUNK_BYTES = 2**20
 BACKWARD_CHUNK_BYTES = 8 * 2**20
 # Longest share of thrown-away positions per row for which the backward pass
@@ -65,9 +65,9 @@ WRAP_MAX_WASTE = 0.1
 # Fewest rows (C*WW) per GEMM for which the stride-1 forward pass multiplies
 # kernel row by kernel row on shifted rows (see _forward_shifted_rows) rather
 # than over the full columns. Measured side by side in float32, time of shifted
-# rows / full columns: 0.55x with C*WW = 21 (CIFAR-10's 3-channel 7x7 layer),
-# 0.8x with 192 (VGG-like 3x3), 0.85x with 320 (64 channels, 5x5), but 1.15x
-# with 9 (3 channels, 3x3: GEMMs too thin).
+# rows / full columns: 0.81-0.93x with C*WW = 21 (CIFAR-10's 3-channel 7x7
+# layer), 0.7-0.9x with 192 (VGG-like 3x3), 0.8x with 320 (64 channels, 5x5),
+# but 1.1-1.3x with 9 (3 channels, 3x3: GEMMs too thin).
 SHIFTED_ROWS_MIN_K = 16
 
 
