@@ -172,3 +172,16 @@ def test_each_image_geometry_keeps_its_own_padded_buffer(monkeypatch):
     again = _workspace.padded(np, x, 1)
     assert not np.shares_memory(again, first)
     assert again[:, :, 0].sum() == 0 and again[:, :, 1:5, 1:6].sum() == x.sum()
+
+
+@pytest.mark.parametrize("param", [{"stride": 1, "pad": 0}, {"stride": 1, "pad": 1, "dilation": 2}])
+def test_non_contiguous_inputs_through_the_forced_layout(layout, param):
+    # With pad 0 the shifted rows are read straight from the caller's array,
+    # so its own strides must be honoured.
+    rng = np.random.default_rng(15)
+    x = np.asfortranarray(rng.standard_normal((3, 4, 9, 11)))[:, :, :, ::-1]
+    w = rng.standard_normal((2, 4, 3, 5))[:, :, ::-1]
+    b = rng.standard_normal(2)
+    out, _ = conv_forward_im2col(x, w, b, param)
+    expected, _ = conv_forward_naive(np.ascontiguousarray(x), np.ascontiguousarray(w), b, param)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
