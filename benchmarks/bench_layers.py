@@ -25,6 +25,7 @@ import numpy as np
 
 import convref
 from benchmarks.timing import best_time, interleaved_best
+from convref import conv_fast
 from convref.backend import backend_name, get_backend, synchronize
 from convref.conv_fast import column_plan
 from convref.conv_params import conv_geometry
@@ -94,37 +95,59 @@ def _data(case: ConvCase, dtype: type, xp: ModuleType) -> tuple[Any, Any, Any, d
 def gemm_calls(case: ConvCase, dtype: type, xp: ModuleType) -> tuple[Callable, Callable]:
     """The forward's and the backward's matrix multiplies alone, as the layer calls them.
 
-    Same shapes, same chunks and the same batched ``matmul`` calls as
-    :mod:`convref.conv_fast`, on columns built beforehand: the floor the layer
+    Same shapes, same chunks and the same ``matmul`` calls as
+    :mod:`convref.conv_fast` (the im2col columns, or the shifted rows with one
+    GEMM per kernel row), on operands built beforehand: the floor the layer
     cannot go below with NumPy's GEMM.
     """
     x, w, b, p = _data(case, dtype, xp)
     g = conv_geometry(x, w, b, p)
+    itemsize = np.dtype(dtype).itemsize
     K = g.C * g.HH * g.WW
     w_row = w.reshape(g.F, K)
     rng = np.random.default_rng(1)
 
-    def operands(backward: bool) -> tuple[list[int], Any, Any, Any]:
-        plan = column_plan(g, np.dtype(dtype).itemsize, backward)
-        nb, L = plan.images, plan.length(g)
-        rows = K if backward else K + 1  # the forward's columns carry a row of ones
-        chunks = [min(nb, g.N - n0) for n0 in range(0, g.N, nb)]
-        cols = xp.asarray(rng.standard_normal((nb, rows, L)).astype(dtype))
-        d = xp.asarray(rng.standard_normal((nb, g.F, L)).astype(dtype))
-        dcols = xp.empty((nb, K, L), dtype=dtype)
-        return chunks, cols, d, dcols
+    def random(shape: tuple[int, ...]) -> Any:
+        return xp.asarray(rng.standard_normal(shape).astype(dtype))
 
-    f_chunks, f_cols, f_out, _ = operands(backward=False)
-    b_chunks, b_cols, b_d, b_dcols = operands(backward=True)
-    w_bias = xp.concatenate([w_row, b.reshape(g.F, 1)], axis=1)
+    def chunks(nb: int) -> list[int]:
+        return [min(nb, g.N - n0) for n0 in range(0, g.N, nb)]
 
-    def forward() -> None:
-        for m in f_chunks:
-            xp.matmul(w_bias, f_cols[:m], out=f_out[:m])
+    if conv_fast.uses_shifted_rows(g):
+        Kr, U, nb = conv_fast.shifted_rows_plan(g, itemsize)
+        L = g.H_out * g.W_out
+        rows = random((nb, Kr + 1, U))  # the shifted rows, with the row of ones
+        w_rows = w.transpose(2, 0, 1, 3).reshape(g.HH, g.F, Kr)
+        w_first = xp.concatenate([w_rows[0], b.reshape(g.F, 1)], axis=1)
+        f_out, f_part = xp.empty((nb, g.F, L), dtype=dtype), xp.empty((nb, g.F, L), dtype=dtype)
+
+        def forward() -> None:
+            for m in chunks(nb):
+                xp.matmul(w_first, rows[:m, :, :L], out=f_out[:m])
+                for i in range(1, g.HH):
+                    start = i * g.dilation * g.W_out
+                    xp.matmul(w_rows[i], rows[:m, :Kr, start : start + L], out=f_part[:m])
+    else:
+        f_plan = column_plan(g, itemsize)
+        L = f_plan.length(g)
+        cols = random((f_plan.images, K + 1, L))  # the columns, with the row of ones
+        f_out = xp.empty((f_plan.images, g.F, L), dtype=dtype)
+        w_bias = xp.concatenate([w_row, b.reshape(g.F, 1)], axis=1)
+
+        def forward() -> None:
+            for m in chunks(f_plan.images):
+                xp.matmul(w_bias, cols[:m], out=f_out[:m])
+
+    b_plan = column_plan(g, itemsize, backward=True)
+    b_L = b_plan.length(g)
+    # the columns with a row of ones (its GEMM column is db), as in the layer
+    b_cols, b_d = random((b_plan.images, K + 1, b_L)), random((b_plan.images, g.F, b_L))
+    b_dcols = xp.empty((b_plan.images, K, b_L), dtype=dtype)
 
     def backward() -> None:
-        for m in b_chunks:
-            xp.matmul(b_d[:m], b_cols[:m].transpose(0, 2, 1)).sum(axis=0)
+        for m in chunks(b_plan.images):
+            for k in range(m):
+                xp.matmul(b_d[k], b_cols[k].T)
             xp.matmul(w_row.T, b_d[:m], out=b_dcols[:m])
 
     return forward, backward

@@ -3,8 +3,10 @@
 import re
 
 import fake_cupy
+import numpy as np
 import pytest
 
+import convref
 from benchmarks import bench_layers
 from convref import backend
 
@@ -40,3 +42,34 @@ def test_unknown_device_stops_the_benchmark_with_the_reason(monkeypatch):
     monkeypatch.setenv("CONVREF_DEVICE", "tpu")
     with pytest.raises(ValueError, match="'tpu' is not a device"):
         bench_layers.main(["--quick"])
+
+
+@pytest.mark.parametrize("case", bench_layers.CASES, ids=lambda case: case.name.split(" (")[0])
+def test_the_gemm_column_times_exactly_the_matmuls_the_layer_calls(case):
+    # The GEMMs' time printed beside each layer is its honest floor only if it
+    # makes the same matmul calls with the same operand shapes, chunk by chunk.
+    cupy = fake_cupy.make()
+    calls = []
+
+    def recording_matmul(a, b, **kwargs):
+        calls.append((a.shape, b.shape))
+        return np.matmul(a, b, **kwargs)
+
+    cupy.matmul = recording_matmul
+    backend.set_cupy_module(cupy)
+    try:
+        x, w, b, param = bench_layers._data(case, np.float32, cupy)
+        out, cache = convref.conv_forward_im2col(x, w, b, param)
+        layer_forward, calls[:] = list(calls), []
+        convref.conv_backward_im2col(cupy.ones(out.shape, dtype=np.float32), cache)
+        layer_backward, calls[:] = list(calls), []
+        forward, backward = bench_layers.gemm_calls(case, np.float32, cupy)
+        calls.clear()
+        forward()
+        floor_forward, calls[:] = list(calls), []
+        backward()
+        floor_backward = list(calls)
+    finally:
+        backend.reset_cupy_module()
+    assert layer_forward and floor_forward == layer_forward
+    assert layer_backward and floor_backward == layer_backward

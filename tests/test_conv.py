@@ -140,14 +140,14 @@ def test_large_batch_spans_several_chunks():
     w = rng.standard_normal((3, 2, 3, 3))
     b = rng.standard_normal(3)
     whole = conv_forward_im2col(x, w, b, {"stride": 1, "pad": 1})
-    old = conv_fast.CHUNK_BYTES
+    old = conv_fast.FORWARD_CHUNK_BYTES, conv_fast.BACKWARD_CHUNK_BYTES
     try:
-        conv_fast.CHUNK_BYTES = 1  # one image per chunk
+        conv_fast.FORWARD_CHUNK_BYTES = conv_fast.BACKWARD_CHUNK_BYTES = 1  # one image per chunk
         chunked = conv_forward_im2col(x, w, b, {"stride": 1, "pad": 1})
         dout = rng.standard_normal(whole[0].shape)
         grads_chunked = conv_backward_im2col(dout, chunked[1])
     finally:
-        conv_fast.CHUNK_BYTES = old
+        conv_fast.FORWARD_CHUNK_BYTES, conv_fast.BACKWARD_CHUNK_BYTES = old
     np.testing.assert_allclose(chunked[0], whole[0], rtol=1e-12)
     for g1, g2 in zip(grads_chunked, conv_backward_im2col(dout, whole[1]), strict=True):
         np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-12)

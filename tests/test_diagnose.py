@@ -192,6 +192,25 @@ def test_missing_cache_is_reported():
     assert "None as its cache" in str(found)
 
 
+def test_conv_cache_in_the_wrong_order_is_named():
+    def reordered(x, w, b, p):
+        out, (x0, w0, b0, p0) = reference_conv(x, w, b, p)
+        return out, (w0, x0, b0, p0)
+
+    found = failure(check_conv_forward, reordered, *DEMO)
+    assert "holds (w, x, b, conv_param); expected (x, w, b, conv_param) in that order" in found.message
+    assert "by position" in found.hint and "NumPy rather than" not in str(found)
+
+
+def test_a_conv_cache_with_more_than_the_inputs_is_left_alone():
+    # Caching the columns as well, (x, w, b, conv_param, cols), is a fair choice.
+    def with_columns(x, w, b, p):
+        out, cache = reference_conv(x, w, b, p)
+        return out, (*cache, convref.im2col(x, w.shape[2], w.shape[3], p["stride"], p["pad"]))
+
+    check_conv_forward(with_columns, *DEMO)
+
+
 def test_float32_output_must_stay_float32():
     demo32 = [a.astype(np.float32) for a in (DEMO[0], DEMO[1], DEMO[2])]
     expected = DEMO[4].astype(np.float32)

@@ -273,6 +273,36 @@ def check_conv_forward(
             f"{name} returned None as its cache.",
             "the backward pass needs the forward inputs: make (x, w, b, conv_param) the cache.",
         )
+    _check_conv_cache_order(cache, name, x, w, b)
+
+
+_CONV_CACHE = ["x", "w", "b", "conv_param"]
+
+
+def _check_conv_cache_order(
+    cache: Any, name: str, x: np.ndarray, w: np.ndarray, b: np.ndarray
+) -> None:
+    """Name a cache holding the forward inputs in another order than ``(x, w, b, conv_param)``."""
+    if not isinstance(cache, tuple | list) or len(cache) != 4:
+        return
+    labels = [_conv_cache_label(value, x, w, b) for value in cache]
+    if sorted(labels) == sorted(_CONV_CACHE) and labels != _CONV_CACHE:
+        raise CheckFailed(
+            f"the cache of {name} holds ({', '.join(labels)}); expected (x, w, b, conv_param) "
+            "in that order.",
+            "the backward pass takes the four values out of the cache by position, so the "
+            "order matters: the input x first, then the filters w, the biases b, and the "
+            "parameters last.",
+        )
+
+
+def _conv_cache_label(value: Any, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> str:
+    """Which forward input ``value`` is, told by its type and shape ("?" when unsure)."""
+    if isinstance(value, dict):
+        return "conv_param"
+    shape = getattr(value, "shape", None)
+    matches = [label for label, a in (("x", x), ("w", w), ("b", b)) if shape == a.shape]
+    return matches[0] if len(matches) == 1 else "?"
 
 
 def check_im2col(

@@ -10,9 +10,15 @@ to the caller, so reuse cannot alias a returned array.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any
 
 _local = threading.local()
+# Padded buffers kept per thread, one per image geometry (the most recently
+# used ones): a network's layers, and the forward and backward pass of one
+# layer (the backward's buffer has a spare row), each keep their own instead
+# of re-zeroing a shared one on every call.
+PADDED_KEPT = 8
 
 
 def scratch(xp: Any, role: str, shape: tuple[int, ...], dtype: Any) -> Any:
@@ -38,25 +44,27 @@ def padded(
     :mod:`convref.conv_fast` read a few elements past an image's last row).
 
     ``capacity`` (>= N) sizes the buffer for the largest chunk a caller will
-    pass, so that a smaller last chunk reuses it too. The buffer is reused only
-    for the same image size and padding: writes go to the interior, so its zero
-    border stays zero. (The padded size alone is not enough: 4x1 images padded
-    by 2 fill the same 8x5 buffer as 6x3 images padded by 1, whose interior
-    overlaps the other's border.)
+    pass, so that a smaller last chunk reuses it too. Each image geometry
+    ``(C, H, W, pad, extra_rows)`` has its own buffer, kept among the
+    ``PADDED_KEPT`` most recently used: writes go to the interior only, so its
+    zero border stays zero. (The padded size alone is not enough to share one:
+    4x1 images padded by 2 fill the same 8x5 buffer as 6x3 images padded by 1,
+    whose interior overlaps the other's border.)
     """
     if not pad and not extra_rows:
         return x
     N, C, H, W = x.shape
     capacity = max(N, capacity or 0)
-    geometry = (C, H, W, pad, extra_rows)
-    store = _store()
-    key = ("padded", getattr(xp, "__name__", ""), str(x.dtype))
-    held = store.get(key)
-    if held is None or held[1] != geometry or held[0].shape[0] < capacity:
-        shape = (capacity, C, H + 2 * pad + extra_rows, W + 2 * pad)
-        held = (xp.zeros(shape, dtype=x.dtype), geometry)
-        store[key] = held
-    buf = held[0][:N]
+    kept = _store().setdefault("padded", OrderedDict())
+    key = (getattr(xp, "__name__", ""), str(x.dtype), C, H, W, pad, extra_rows)
+    held = kept.get(key)
+    if held is None or held.shape[0] < capacity:
+        held = xp.zeros((capacity, C, H + 2 * pad + extra_rows, W + 2 * pad), dtype=x.dtype)
+        kept[key] = held
+    kept.move_to_end(key)
+    while len(kept) > PADDED_KEPT:
+        kept.popitem(last=False)
+    buf = held[:N]
     buf[:, :, pad : pad + H, pad : pad + W] = x
     return buf
 
