@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grade.execute import TrustedExecute, context
+from autograder.grade.execute import TrustedExecute
 from autograder.grade.sandbox import Limits, bwrap_works
 
 
@@ -109,11 +109,9 @@ def run_task(task: Task) -> Outcome:
             support = _write_support(Path(kit), task.support)
             for name, (student, instructor) in task.notebooks.items():
                 nb = trusted_notebook(student, instructor)
-                ctx = context(f"{name}.ipynb", student, support, task.limits, task.sandboxed,
-                              task.cell_timeout, task.notebook_timeout)
-                nb, _ = TrustedExecute().preprocess(nb, {"autograder": ctx})
+                outcome.events[name] = TrustedExecute(task).run(nb, f"{name}.ipynb", student,
+                                                                support)
                 outcome.outputs[name] = [cell.get("outputs", []) for cell in nb["cells"]]
-                outcome.events[name] = ctx["events"]
         except Exception as err:  # a notebook the grader cannot even read
             outcome.error = f"{type(err).__name__}: {err}"[:300]
     outcome.seconds = round(time.monotonic() - started, 2)
