@@ -1,11 +1,10 @@
 """One grading task: a student's notebooks in, cell outputs out. Runs on a Dask worker.
 
-A task carries everything it needs as bytes: the student's (checked and repaired)
-notebooks, the instructor's notebooks they are graded against, and the released
-files (the student kit). A worker needs the course's Python environment, not the
-course folder; it writes nothing but a temporary folder, and returns, per notebook,
-the outputs of every cell and what the grader had to do. The client puts them into
-nbgrader's notebook and gradebook (:mod:`autograder.grade.record`).
+A task carries everything as bytes: the student's (checked and repaired) notebooks,
+the instructor's they are graded against, and the released files (the student kit).
+A worker needs the course's Python environment, not the course folder; it writes
+only a temporary folder, and returns, per notebook, the outputs of every cell and
+what the grader had to do, for the client to record (:mod:`autograder.grade.record`).
 """
 
 from __future__ import annotations
@@ -51,8 +50,7 @@ class Outcome:
 def read_cells(data: bytes) -> dict:
     """A notebook (nbformat 4 JSON) as plain data, each cell's source one string."""
     nb = json.loads(data.decode("utf-8"))
-    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"),
-                                                                                list):
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or type(nb.get("cells")) is not list:
         raise ValueError("not an nbformat 4 notebook")
     for cell in nb["cells"]:
         if isinstance(cell.get("source"), list):
