@@ -30,7 +30,6 @@ from autograder.run import wire
 
 #: seconds the kernel has to stop by itself once its time is up, before it is killed
 GRACE = 2.0
-STARTUP_TIMEOUT = 60.0
 
 
 class KernelError(Exception):
@@ -117,24 +116,13 @@ def _signature(record) -> inspect.Signature | None:
 
 
 class Kernel:
-    """One student's sandboxed kernel, seen from the grader.
-
-    Parameters
-    ----------
-    scratch : Path
-        The student's folder (made before; holds the submission).
-    support : list of Path
-        Released files mounted read-only in it.
-    runner : Path
-        Folder holding ``kernel.py`` and ``wire.py``.
-    limits : Limits
-    sandboxed : bool
-        False only in the explicit unsafe mode.
+    """One student's sandboxed kernel, seen from the grader: ``kernel.py`` from ``runner``,
+    started in ``scratch`` with ``support`` read-only there (:func:`sandbox.command`).
     """
 
     def __init__(self, scratch: Path, support: list[Path], runner: Path, limits: Limits,
                  sandboxed: bool):
-        self.log = scratch.parent / "kernel.log"
+        self.log, self.startup = scratch.parent / "kernel.log", limits.startup_seconds
         self.argv, self.env = command(scratch, support, runner, 200_000 + os.getpid() % 100_000,
                                       limits, sandboxed)
         self.popen = {"cwd": scratch, "env": self.env, "start_new_session": True,
@@ -154,7 +142,7 @@ class Kernel:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=log, **self.popen)
         self.generation += 1
-        saved, self.deadline = self.deadline, time.monotonic() + STARTUP_TIMEOUT
+        saved, self.deadline = self.deadline, time.monotonic() + self.startup
         try:
             header, _ = self._read()
         except KernelError as err:
@@ -244,15 +232,10 @@ class Kernel:
         header["args"] = wire.encode(payload, blobs, self._to_handle)
         try:
             wire.write_message(self.proc.stdin.fileno(), header, blobs)
-            while True:
-                reply, blobs = self._read()
-                if reply.get("op") == "reply":
-                    self.sink(str(reply.get("stdout", "")), str(reply.get("stderr", "")),
-                              int(reply.get("dropped", 0) or 0))
-                    return reply, blobs
-                if reply.get("op") != "callback":
-                    raise KernelError("the kernel broke the protocol")
-                self._serve(reply, blobs)
+            reply, blobs = wire.until_reply(self._read, self._serve)
+            self.sink(str(reply.get("stdout", "")), str(reply.get("stderr", "")),
+                      int(reply.get("dropped", 0) or 0))
+            return reply, blobs
         except KernelError:
             self.close()
             raise
@@ -265,6 +248,8 @@ class Kernel:
                     self.lent.pop(number, None)
 
     def _serve(self, header: dict, blobs: list[bytes]) -> None:
+        if header.get("op") != "callback":
+            raise KernelError("the kernel broke the protocol")
         out: list[bytes] = []
         try:
             helper = self.lent.get(header.get("cb"))

@@ -26,22 +26,10 @@ import jsonschema
 import sqlalchemy.exc
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat import from_dict
+from nbgrader import preprocessors as nbp
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    ClearOutput,
-    DeduplicateIds,
-    IgnorePattern,
-    LimitOutput,
-    NbGraderPreprocessor,
-    OverwriteCells,
-    OverwriteKernelspec,
-    SaveAutoGrades,
-)
-from traitlets.config import Config
 
 from autograder.converters import RecordingAutograde
 from autograder.course import Course
@@ -50,7 +38,7 @@ from autograder.prepare import RepairSubmission
 from autograder.reporting import StudentResult
 
 
-class ReplayOutputs(NbGraderPreprocessor):
+class ReplayOutputs(nbp.NbGraderPreprocessor):
     """nbgrader's execute step, fed with the outputs a worker computed for each cell."""
 
     def preprocess(self, nb, resources):
@@ -88,7 +76,7 @@ class _Validator(MetadataValidator, _SchemaBuiltOnce):
     order puts :class:`_SchemaBuiltOnce` between it and nbgrader's base)."""
 
 
-class CheckMetadata(CheckCellMetadata):
+class CheckMetadata(nbp.CheckCellMetadata):
     """``CheckCellMetadata`` with :class:`_Validator`, its error naming the problem."""
 
     def preprocess(self, nb, resources):
@@ -99,21 +87,6 @@ class CheckMetadata(CheckCellMetadata):
         return nb, resources
 
 
-def grading_config(course: Course) -> Config:
-    """nbgrader's configuration: the integrity repair first among the sanitize steps,
-    ReplayOutputs as the execute step, the metadata checked once."""
-    cfg = copy.deepcopy(course.config)
-    cfg.Autograde.sanitize_preprocessors = [
-        RepairSubmission, ClearOutput, DeduplicateIds, OverwriteKernelspec,
-        OverwriteCells, CheckMetadata,
-    ]
-    cfg.Autograde.autograde_preprocessors = [
-        ReplayOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-        AssignLatePenalties,
-    ]
-    return cfg
-
-
 class Recorder:
     """Writes one student's outcome into the gradebook and the autograded folder."""
 
@@ -121,7 +94,15 @@ class Recorder:
         # nbgrader's gradebook code triggers SQLAlchemy 2 chatter on every student
         warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning)
         self.release = release  # notebook name -> the release notebook
-        self.config = grading_config(course)
+        # nbgrader's steps: the integrity repair first among the sanitize steps, the
+        # metadata checked once, ReplayOutputs as the execute step
+        self.config = copy.deepcopy(course.config)
+        self.config.Autograde.sanitize_preprocessors = [
+            RepairSubmission, nbp.ClearOutput, nbp.DeduplicateIds, nbp.OverwriteKernelspec,
+            nbp.OverwriteCells, CheckMetadata]
+        self.config.Autograde.autograde_preprocessors = [
+            ReplayOutputs, nbp.IgnorePattern, ClearMetadataPreprocessor, nbp.LimitOutput,
+            nbp.SaveAutoGrades, nbp.AssignLatePenalties]
         self.retries = retries
         self.coursedir = CourseDirectory(config=self.config)
         self.coursedir.root = str(course.root)

@@ -39,6 +39,7 @@ class Limits:
     cpu_seconds: int = 900
     processes: int = 64
     max_output_chars: int = 20_000
+    startup_seconds: float = 60.0  # for the kernel to start and say it is ready
     #: how much the kernel yields the CPU to the grading processes (``nice``)
     nice: int = 10
 

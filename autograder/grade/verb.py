@@ -96,7 +96,7 @@ def make_task(course: Course, assignment: str, student: str, repaired: dict,
                                       source.read_bytes())
     limits = Limits(memory_mb=s.memory_limit_mb, file_size_mb=s.file_size_limit_mb,
                     cpu_seconds=int(s.notebook_timeout) + 60, processes=s.process_limit,
-                    max_output_chars=s.max_output_chars)
+                    max_output_chars=s.max_output_chars, startup_seconds=s.startup_timeout)
     return Task(student, notebooks, limits, sandboxed, s.cell_timeout, s.notebook_timeout)
 
 

@@ -170,7 +170,7 @@ class Kernel:
         tree = wire.encode([args, kwargs], blobs, self.to_handle)
         left = signal.setitimer(signal.ITIMER_REAL, 0)[0]  # the grader's time is not ours
         wire.write_message(self.fd_out, {"op": "callback", "cb": number, "args": tree}, blobs)
-        header, blobs = self.loop(until_reply=True)
+        header, blobs = wire.until_reply(lambda: wire.read_message(self.fd_in), self.handle)
         if left:
             signal.setitimer(signal.ITIMER_REAL, left)
         if "raise" in header:
@@ -178,14 +178,6 @@ class Kernel:
                                       RuntimeError(message))
         return wire.decode(header.get("value"), blobs, self.from_handle)
 
-    def loop(self, until_reply: bool = False):
-        while True:
-            header, blobs = wire.read_message(self.fd_in)
-            if header.get("op") == "reply":
-                if until_reply:
-                    return header, blobs
-                continue
-            self.handle(header, blobs)
 
 
 def main() -> None:
@@ -205,7 +197,8 @@ def main() -> None:
     sys.path.insert(0, os.getcwd())  # the kit next to the notebook, as in Jupyter
     wire.write_message(fd_out, {"op": "ready"}, [])
     try:
-        kernel.loop()
+        while True:  # a reply out of turn is dropped
+            wire.until_reply(lambda: wire.read_message(fd_in), kernel.handle)
     except (EOFError, wire.WireError):
         os._exit(0)
 

@@ -148,6 +148,15 @@ def write_message(fd: int, header: dict, blobs: list[bytes]) -> None:
         view = view[os.write(fd, view):]
 
 
+def until_reply(read, serve) -> tuple[dict, list[bytes]]:
+    """Read messages, handing each request to ``serve``, until a reply comes; return it."""
+    while True:
+        header, blobs = read()
+        if header.get("op") == "reply":
+            return header, blobs
+        serve(header, blobs)
+
+
 def read_message(fd: int, limit: int = LIMIT, wait=lambda: None) -> tuple[dict, list[bytes]]:
     """Read one message; raises :class:`WireError` past ``limit`` bytes in all.
 
