@@ -104,14 +104,12 @@ class _Opaque:
 
 
 def _signature(record) -> inspect.Signature | None:
-    """The signature the kernel described (a default that is not plain data is opaque)."""
+    """The signature the kernel described (``{}``: a default that is not plain data)."""
     try:
-        return inspect.Signature([
-            inspect.Parameter(str(name), inspect._ParameterKind(kind),
-                              default=(value if plain else _Opaque()) if has
-                              else inspect.Parameter.empty)
-            for name, kind, has, value, plain in record])
-    except (TypeError, ValueError):
+        return inspect.Signature([inspect.Parameter(
+            str(p[0]), inspect._ParameterKind(p[1]), default=inspect.Parameter.empty
+            if len(p) < 3 else _Opaque() if p[2] == {} else p[2]) for p in record])
+    except (TypeError, ValueError, IndexError, KeyError):
         return None
 
 

@@ -48,18 +48,16 @@ class Callback:
 
 
 def _signature(obj) -> list | None:
-    """Each parameter as [name, kind, has a default, the default if plain data, plain]."""
+    """Each parameter as [name, kind], or [name, kind, default] with a default (``{}`` for
+    one that is not plain data: it stays here)."""
     try:
         params = inspect.signature(obj).parameters.values()
     except (TypeError, ValueError):
         return None
-    record = []
-    for p in params:
-        default = p.default
-        plain = default is None or type(default) in (bool, int, float, str)
-        has = default is not inspect.Parameter.empty
-        record.append([p.name, int(p.kind), has, default if has and plain else None, plain])
-    return record
+    plain = (type(None), bool, int, float, str)
+    return [[p.name, int(p.kind)] + ([] if p.default is p.empty else
+                                     [p.default if type(p.default) in plain else {}])
+            for p in params]
 
 
 def _compile(code: str):
