@@ -1,7 +1,8 @@
 """nbgrader's converters, made to keep the exception they otherwise only log.
 
 nbgrader catches a failing notebook's exception, logs it and raises a generic
-error; the pipeline wants the original one to tell the instructor why.
+error; the pipeline wants the original one to tell the instructor why. Each also
+hands every notebook the pipeline's context in ``resources["autograder"]``.
 """
 
 from __future__ import annotations
@@ -9,51 +10,38 @@ from __future__ import annotations
 from nbgrader.converters import Autograde, GenerateFeedback
 
 
-class _RemembersLastError:
+class _Recording:
     last_error: BaseException | None = None
-
-    def convert_single_notebook(self, notebook_filename):
-        try:
-            super().convert_single_notebook(notebook_filename)
-        except Exception as err:
-            self.last_error = err
-            raise
-
-
-class RecordingAutograde(_RemembersLastError, Autograde):
-    """``Autograde`` that remembers why a notebook failed, and hands each notebook the
-    outputs a worker computed (``resources["autograder"]["outputs"]``)."""
-
-    #: notebook name -> outputs of each cell, from :class:`autograder.grade.task.Outcome`
-    replay: dict | None = None
-    #: notebook name -> the release notebook (for the integrity repair)
-    release: dict | None = None
-
-    def init_single_notebook_resources(self, notebook_filename):
-        resources = super().init_single_notebook_resources(notebook_filename)
-        if self.replay is not None:
-            name = resources["unique_key"]
-            resources["autograder"] = {"outputs": self.replay.get(name),
-                                       "release": (self.release or {}).get(name)}
-        return resources
-
-    def init_assignment(self, assignment_id, student_id):
-        try:
-            super().init_assignment(assignment_id, student_id)
-        except Exception as err:
-            self.last_error = err
-            raise
-
-
-class RecordingGenerateFeedback(_RemembersLastError, GenerateFeedback):
-    """``GenerateFeedback`` that remembers the exception of the failing notebook and
-    hands each notebook the student's row and the hidden lines (``resources
-    ["autograder"]``, read by the feedback preprocessors)."""
-
-    context: dict | None = None
+    #: ``resources["autograder"]``: one dict for every notebook, or a function of its name
+    context = None
 
     def init_single_notebook_resources(self, notebook_filename):
         resources = super().init_single_notebook_resources(notebook_filename)
         if self.context is not None:
-            resources["autograder"] = self.context
+            context = self.context
+            resources["autograder"] = (context(resources["unique_key"]) if callable(context)
+                                       else context)
         return resources
+
+    def _remembered(self, step, *args):
+        try:
+            return step(*args)
+        except Exception as err:
+            self.last_error = err
+            raise
+
+    def init_assignment(self, assignment_id, student_id):
+        self._remembered(super().init_assignment, assignment_id, student_id)
+
+    def convert_single_notebook(self, notebook_filename):
+        self._remembered(super().convert_single_notebook, notebook_filename)
+
+
+class RecordingAutograde(_Recording, Autograde):
+    """``Autograde`` that remembers why a notebook failed; its context gives each notebook
+    the outputs a worker computed and the release notebook (``grade/record.py``)."""
+
+
+class RecordingGenerateFeedback(_Recording, GenerateFeedback):
+    """``GenerateFeedback`` that remembers why a notebook failed; its context gives the
+    student's row and the hidden lines (read by the feedback preprocessors)."""

@@ -1,11 +1,11 @@
 """Grading tasks on Dask: a ``LocalCluster`` on this machine, or a cluster already running.
 
 Workers of a running cluster get the grading code as a zip (``Client.upload_file``),
-so they need the course's Python environment but not the course folder. Each task grades one student
-and returns its outcome to the client. When a worker dies in the middle of a task,
-the scheduler runs the task again on another worker; after ``allowed_failures``
-deaths it gives up on that task (``KilledWorker``), and that student alone is
-``failed`` with the reason. Tasks are submitted longest first.
+so they need the course's Python environment but not the course folder. Each task
+grades one student and returns its outcome to the client. When a worker dies in the
+middle of a task, the scheduler runs the task again on another worker; after
+``allowed_failures`` deaths it gives up on that task (``KilledWorker``), and that
+student alone is ``failed`` with the reason. Tasks are submitted longest first.
 """
 
 from __future__ import annotations
@@ -28,31 +28,24 @@ from autograder.grade.task import Outcome, Task, run_task
 ALLOWED_FAILURES = 2
 
 
-def code_zip(folder: Path) -> Path:
-    """The ``autograder`` package (Python files only) as a zip for the workers."""
-    package = Path(__file__).resolve().parents[1]
-    path = folder / "autograder_code.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        for file in sorted(package.rglob("*.py")):
-            archive.write(file, Path("autograder") / file.relative_to(package))
-    return path
-
-
 @contextmanager
 def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
     """A client for ``scheduler`` (``tcp://HOST:PORT``), else for a new LocalCluster."""
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        cluster = None
-        if scheduler:
-            client = Client(scheduler, timeout="30s")
-        else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster)
+        cluster = None if scheduler else LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR)
+        client = Client(scheduler, timeout="30s") if scheduler else Client(cluster)
         try:
-            if cluster is None:  # LocalCluster workers start from this process's path
+            if scheduler:  # the autograder package (Python files only); a LocalCluster's
+                # workers import it from this process's path
+                package = Path(__file__).resolve().parents[1]
                 with tempfile.TemporaryDirectory(prefix="autograder-code-") as folder:
-                    client.upload_file(str(code_zip(Path(folder))))
+                    path = Path(folder) / "autograder_code.zip"
+                    with zipfile.ZipFile(path, "w") as archive:
+                        for file in sorted(package.rglob("*.py")):
+                            archive.write(file, Path("autograder") / file.relative_to(package))
+                    client.upload_file(str(path))
             yield client
         finally:
             client.close()

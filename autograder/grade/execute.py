@@ -16,16 +16,13 @@ Here each code cell goes where it belongs:
 
 The outputs of the grader's cells become the cell outputs nbgrader scores (an error
 output fails the cell, as in nbgrader). A failing check inside the hidden tests says
-so without showing their code. Per-notebook settings come in ``resources["autograder"]``
-(see :func:`context`); what the grader had to do (timeouts, restarts) goes back in
-``resources["autograder"]["events"]``.
+so without showing their code.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
-import io
 import sys
 import tempfile
 import time
@@ -33,20 +30,16 @@ import traceback
 import types
 from importlib import resources as package_files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.grade.kernel import CellTimeout, Kernel, KernelError
-from autograder.grade.sandbox import Limits
+from autograder.run.wire import CappedText
+
+if TYPE_CHECKING:
+    from autograder.grade.task import Task
 
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_FAILED = "(a check from the hidden tests failed here; its code is not shown)"
-
-
-def context(submission_name: str, submission: bytes, support: list[Path], limits: Limits,
-            sandboxed: bool, cell_timeout: float, notebook_timeout: float) -> dict:
-    """The per-notebook settings TrustedExecute reads from ``resources["autograder"]``."""
-    return {"submission_name": submission_name, "submission": submission,
-            "support": [Path(p) for p in support], "limits": limits, "sandboxed": sandboxed,
-            "cell_timeout": cell_timeout, "notebook_timeout": notebook_timeout, "events": []}
 
 
 def _nbgrader(cell: dict) -> dict:
@@ -59,21 +52,17 @@ def cell_role(cell: dict) -> str:
     meta = _nbgrader(cell)
     if meta.get("solution") or not meta:
         return "student"
-    if meta.get("grade"):
-        return "test"
-    return "instructor"
+    return "test" if meta.get("grade") else "instructor"
 
 
 def hidden_lines(source: str) -> set[int]:
     """1-based numbers of the lines inside hidden-test regions (markers included)."""
     inside, found = False, set()
     for number, line in enumerate(source.splitlines(), start=1):
-        if HIDDEN_BEGIN in line:
-            inside = True
+        inside = inside or HIDDEN_BEGIN in line
         if inside:
             found.add(number)
-        if HIDDEN_END in line:
-            inside = False
+        inside = inside and HIDDEN_END not in line
     return found
 
 
@@ -86,10 +75,8 @@ def names_used(sources: list[str]) -> set[str]:
     found: set[str] = set()
     codes = []
     for source in sources:
-        try:
+        with contextlib.suppress(SyntaxError):
             codes.append(compile(source, "<cell>", "exec"))
-        except SyntaxError:
-            continue
     while codes:
         code = codes.pop()
         found.update(code.co_names)
@@ -97,127 +84,85 @@ def names_used(sources: list[str]) -> set[str]:
     return found
 
 
-class CappedText(io.StringIO):
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit, self.dropped = limit, 0
-
-    def write(self, text: str) -> int:
-        room = max(0, self.limit - self.tell())
-        self.dropped += max(0, len(text) - room)
-        return super().write(text[:room]) if room else len(text)
-
-
-def _runner_folder(where: Path) -> Path:
-    """Copy the sandbox side (``autograder/run``) alone into a folder of its own."""
-    folder = where / "run"
-    folder.mkdir()
-    for name in ("kernel.py", "wire.py"):
-        (folder / name).write_bytes(package_files.files("autograder.run").joinpath(name)
-                                    .read_bytes())
-    return folder
-
-
-def _close_figures() -> None:
-    """Figures the instructor's cells drew in the grader are not kept (only scores are)."""
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None:
-        plt.close("all")
-
-
 def stream_output(name: str, text: str) -> dict:
     return {"output_type": "stream", "name": name, "text": text}
 
 
-def error_output(ename: str, evalue: str, lines: list[str]) -> dict:
+def error_output(ename: str, evalue: str, lines: tuple | list = ()) -> dict:
     return {"output_type": "error", "ename": ename, "evalue": evalue,
             "traceback": [*lines, f"{ename}: {evalue}"]}
 
 
 class TrustedExecute:
-    """Run a submission's cells on the side of the trust boundary each belongs to.
+    """Run one notebook's cells on the side of the trust boundary each belongs to.
 
-    It has a preprocessor's ``preprocess(nb, resources)``, but the worker calls it
-    directly, on the notebook as plain JSON data (cells are dicts, sources strings),
-    so that a worker never imports nbformat, nbconvert or nbgrader: about 2 s of CPU
-    at each worker's start (``python -X importtime``), most of it jsonschema's.
+    The worker calls it on the notebook as plain JSON data (cells are dicts, sources
+    strings), so that a worker never imports nbformat, nbconvert or nbgrader: about
+    2 s of CPU at each worker's start (``python -X importtime``), most of it
+    jsonschema's. ``events`` collects what the grader had to do (timeouts, restarts).
     """
 
-    def preprocess(self, nb: dict, resources: dict):
-        ctx = resources.get("autograder")
-        if not ctx:
-            raise ValueError("TrustedExecute needs resources['autograder'] (see context())")
+    def __init__(self, task: Task):
+        self.task, self.events = task, []
+
+    def run(self, nb: dict, submission_name: str, submission: bytes,
+            support: list[Path]) -> list[str]:
+        """Put each code cell's outputs into ``nb``; returns the events."""
         with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
             scratch = Path(tmp) / "student"
             scratch.mkdir()
             scratch.chmod(0o777)
-            (scratch / Path(ctx["submission_name"]).name).write_bytes(ctx["submission"])
-            kernel = Kernel(scratch, ctx["support"], _runner_folder(Path(tmp)), ctx["limits"],
-                            ctx["sandboxed"])
+            (scratch / Path(submission_name).name).write_bytes(submission)
+            # the sandbox side alone, copied out of the package (which may be a zip)
+            runner = Path(tmp) / "run"
+            runner.mkdir()
+            for name in ("kernel.py", "wire.py"):
+                (runner / name).write_bytes(
+                    package_files.files("autograder.run").joinpath(name).read_bytes())
+            self.kernel = Kernel(scratch, support, runner, self.task.limits,
+                                 self.task.sandboxed)
             try:
-                self._run_all(nb, kernel, ctx)
+                self._run_all(nb)
             finally:
-                kernel.close()
-        return nb, resources
+                self.kernel.close()
+        return self.events
 
-    def _run_all(self, nb: dict, kernel: Kernel, ctx: dict) -> None:
-        events: list[str] = ctx["events"]
+    def _run_all(self, nb: dict) -> None:
+        cells = [(i, c, cell_role(c)) for i, c in enumerate(nb["cells"])
+                 if c["cell_type"] == "code"]
         namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
         student_names: set[str] = set()
         instructor_names: set[str] = set()
-        wanted = names_used([c["source"] for c in nb["cells"]
-                             if c["cell_type"] == "code" and cell_role(c) != "student"])
-        budget_end = time.monotonic() + ctx["notebook_timeout"]
-        code = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
+        wanted = names_used([c["source"] for _, c, role in cells if role != "student"])
+        budget_end = time.monotonic() + self.task.notebook_timeout
         # After the last test nothing can change a score; after the last student cell the
         # kernel needs no more of the instructor's cells (their names live in the grader).
-        last_test = max((i for i in code if cell_role(nb["cells"][i]) == "test"), default=-1)
-        last_student = max((i for i in code if cell_role(nb["cells"][i]) == "student"), default=-1)
-        for index, cell in enumerate(nb["cells"]):
-            if cell["cell_type"] != "code" or index > last_test:
-                continue
+        last_test = max((i for i, _, role in cells if role == "test"), default=-1)
+        last_student = max((i for i, _, role in cells if role == "student"), default=-1)
+        for index, cell, role in cells:
+            if index > last_test:
+                break
             cell["outputs"], cell["execution_count"] = [], index + 1
             name = _nbgrader(cell).get("grade_id") or f"#{index + 1}"
             if time.monotonic() >= budget_end:
-                if cell_role(cell) == "test":
+                if role == "test":
                     cell["outputs"] = [error_output(
-                        "CellNotRun", "the notebook ran out of time before this cell", [])]
-                    events.append(f"cell {name}: not run (notebook time limit)")
+                        "CellNotRun", "the notebook ran out of time before this cell")]
+                    self.events.append(f"cell {name}: not run (notebook time limit)")
                 continue
-            kernel.deadline = min(budget_end, time.monotonic() + ctx["cell_timeout"])
-            role = cell_role(cell)
+            self.kernel.deadline = min(budget_end, time.monotonic() + self.task.cell_timeout)
             in_kernel = role == "student" or (role == "instructor" and index < last_student)
             if in_kernel and not hidden_lines(cell["source"]):
-                kernel.sink = self._collector(cell, ctx, keep=role == "student")
-                try:
-                    result = kernel.run_cell(cell["source"])
-                except CellTimeout:
-                    events.append(f"cell {name}: did not stop when interrupted, kernel restarted")
-                    if role == "student":
-                        cell["outputs"].append(error_output(
-                            "CellTimeoutError", f"the cell ran past {ctx['cell_timeout']:g} s",
-                            []))
+                defined = self._run_in_kernel(cell, name, keep=role == "student")
+                if defined is None:
                     continue
-                except KernelError as err:
-                    events.append(f"cell {name}: kernel died, restarted ({err})")
-                    if role == "student":
-                        cell["outputs"].append(error_output("KernelDied", str(err), []))
-                    continue
-                if result["timeout"]:
-                    events.append(f"cell {name}: timed out")
                 if role == "student":
-                    student_names.update(result["defined"])
-                    if result["error"]:
-                        err = result["error"]
-                        cell["outputs"].append(error_output(
-                            str(err.get("ename")), str(err.get("evalue")),
-                            [str(line) for line in err.get("traceback", [])][-6:]))
-                    continue
+                    student_names.update(defined)
             if role == "student":
                 continue
             for proxied in (student_names & wanted) - instructor_names:
                 try:
-                    found, value = kernel.get_global(proxied)
+                    found, value = self.kernel.get_global(proxied)
                 except KernelError:
                     found = False
                 if found:
@@ -225,54 +170,75 @@ class TrustedExecute:
                 else:
                     namespace.pop(proxied, None)
             before = {k: id(v) for k, v in namespace.items()}
-            self._run_trusted(cell, index, namespace, kernel, ctx, events, name)
+            self._run_trusted(cell, index, namespace, name)
             instructor_names.update(k for k, v in namespace.items() if before.get(k) != id(v))
 
-    def _collector(self, cell: dict, ctx: dict, keep: bool):
+    def _trouble(self, err: KernelError, name: str, trusted: bool) -> dict:
+        """Note a kernel that ran out of time or died; the error output for the cell."""
+        if isinstance(err, CellTimeout):
+            self.events.append(f"cell {name}: " + ("did not stop when interrupted, kernel "
+                                                   "restarted" if err.killed else "timed out"))
+            who = "the student's code" if trusted else "the cell"
+            return error_output("CellTimeoutError",
+                                f"{who} ran past {self.task.cell_timeout:g} s")
+        self.events.append(f"cell {name}: kernel died, restarted ({err})")
+        return error_output("KernelDied", f"the student's code: {err}" if trusted else str(err))
+
+    def _run_in_kernel(self, cell: dict, name: str, keep: bool) -> list[str] | None:
+        """Run a cell in the kernel; its output is kept for a student's cell (``keep``).
+        Returns the names it defined, None when the kernel ran out of time or died."""
+
         def sink(out: str, err: str, dropped: int) -> None:
-            if not keep:
-                return
-            for stream, text in (("stdout", out), ("stderr", err)):
-                if text:
-                    cell["outputs"].append(stream_output(stream, text))
+            cell["outputs"].extend(stream_output(stream, text)
+                                   for stream, text in (("stdout", out), ("stderr", err)) if text)
             if dropped:
-                ctx["events"].append(f"output cut to {ctx['limits'].max_output_chars} "
-                                     f"characters ({dropped} dropped)")
+                self.events.append(f"output cut to {self.task.limits.max_output_chars} "
+                                   f"characters ({dropped} dropped)")
 
-        return sink
+        self.kernel.sink = sink if keep else (lambda out, err, dropped: None)
+        try:
+            result = self.kernel.run_cell(cell["source"])
+        except KernelError as err:
+            trouble = self._trouble(err, name, trusted=False)
+            if keep:
+                cell["outputs"].append(trouble)
+            return None
+        if result["timeout"]:
+            self.events.append(f"cell {name}: timed out")
+        if keep and result["error"]:
+            err = result["error"]
+            cell["outputs"].append(error_output(
+                str(err.get("ename")), str(err.get("evalue")),
+                [str(line) for line in err.get("traceback", [])][-6:]))
+        return result["defined"]
 
-    def _run_trusted(self, cell: dict, index: int, namespace: dict, kernel: Kernel,
-                     ctx: dict, events: list[str], name: str) -> None:
-        out = CappedText(ctx["limits"].max_output_chars)
-        kernel.sink = lambda o, e, d: out.write(o + e)
+    def _run_trusted(self, cell: dict, index: int, namespace: dict, name: str) -> None:
+        out = CappedText(self.task.limits.max_output_chars)
+        self.kernel.sink = lambda o, e, d: out.write(o + e)
         filename = f"<cell {index}>"
         error = None
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             try:
                 exec(compile(cell["source"], filename, "exec"), namespace)
-            except CellTimeout as err:
-                events.append(f"cell {name}: " + ("did not stop when interrupted, kernel "
-                                                  "restarted" if err.killed else "timed out"))
-                error = error_output("CellTimeoutError",
-                                     f"the student's code ran past {ctx['cell_timeout']:g} s", [])
             except KernelError as err:
-                events.append(f"cell {name}: kernel died, restarted ({err})")
-                error = error_output("KernelDied", f"the student's code: {err}", [])
+                error = self._trouble(err, name, trusted=True)
             except Exception as err:
                 error = self._error(err, cell["source"], filename)
         if out.getvalue():
             cell["outputs"].append(stream_output("stdout", out.getvalue()))
         if out.dropped:
-            events.append(f"cell {name}: output cut to {out.limit} characters "
-                          f"({out.dropped} dropped)")
-        _close_figures()
+            self.events.append(f"cell {name}: output cut to {out.limit} characters "
+                               f"({out.dropped} dropped)")
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:  # figures the grader's cells drew are not kept (only scores are)
+            plt.close("all")
         if error is not None:
             cell["outputs"].append(error)
 
     @staticmethod
     def _error(err: Exception, source: str, filename: str) -> dict:
+        """The error output of a failing check: its line, unless the line is hidden."""
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == filename]
-        ename, evalue = type(err).__name__, str(err)
         where: list[str] = []
         if frames:
             line = frames[-1].lineno or 0
@@ -281,6 +247,4 @@ class TrustedExecute:
             else:
                 code = source.splitlines()[line - 1].strip() if line else ""
                 where = [f"In this cell, line {line}: {code}"]
-        return error_output(ename, evalue, where)
-
-
+        return error_output(type(err).__name__, str(err), where)

@@ -16,9 +16,7 @@ cells it had run replayed, the next time it is needed.
 
 from __future__ import annotations
 
-import builtins
 import inspect
-import itertools
 import os
 import select
 import signal
@@ -30,7 +28,6 @@ from pathlib import Path
 from autograder.grade.sandbox import Limits, apply_limits, command
 from autograder.run import wire
 
-MESSAGE_LIMIT = 1 << 28
 #: seconds the kernel has to stop by itself once its time is up, before it is killed
 GRACE = 2.0
 
@@ -55,8 +52,7 @@ class Remote:
     """An object that stays in the kernel; checks can only pass it back."""
 
     def __init__(self, kernel: Kernel, record: dict):
-        self._kernel, self._id = kernel, record["id"]
-        self._generation = kernel.generation
+        self._kernel, self._id, self._generation = kernel, record["id"], kernel.generation
         self.__name__ = self.__qualname__ = str(record.get("name", "object"))
 
     def __repr__(self) -> str:
@@ -99,8 +95,7 @@ class RemoteGlobals(MutableMapping):
     def __iter__(self):
         raise TypeError("the kernel's namespace cannot be listed from the grader")
 
-    def __len__(self) -> int:
-        raise TypeError("the kernel's namespace cannot be listed from the grader")
+    __len__ = __iter__
 
 
 class _Opaque:
@@ -109,92 +104,57 @@ class _Opaque:
 
 
 def _signature(record) -> inspect.Signature | None:
-    if type(record) is not list:
-        return None
+    """The signature the kernel described (``{}``: a default that is not plain data)."""
     try:
-        params = [
-            inspect.Parameter(str(name), inspect._ParameterKind(kind),
-                              default=(value if plain else _Opaque()) if has
-                              else inspect.Parameter.empty)
-            for name, kind, has, value, plain in record
-        ]
-        return inspect.Signature(params)
-    except (TypeError, ValueError):
+        return inspect.Signature([inspect.Parameter(
+            str(p[0]), inspect._ParameterKind(p[1]), default=inspect.Parameter.empty
+            if len(p) < 3 else _Opaque() if p[2] == {} else p[2]) for p in record])
+    except (TypeError, ValueError, IndexError, KeyError):
         return None
-
-
-def exception_from(record: dict) -> Exception:
-    """The grader-side exception for one the kernel reported (builtin types keep theirs)."""
-    name, message = str(record.get("type", "Exception")), str(record.get("message", ""))
-    kind = getattr(builtins, name, None)
-    if isinstance(kind, type) and issubclass(kind, Exception) and kind is not StopIteration:
-        try:
-            return kind(message)
-        except Exception:
-            pass
-    return StudentError(f"{name}: {message}")
 
 
 class Kernel:
-    """One student's sandboxed kernel, seen from the grader.
-
-    Parameters
-    ----------
-    scratch : Path
-        The student's folder (made before; holds the submission).
-    support : list of Path
-        Released files mounted read-only in it.
-    runner : Path
-        Folder holding ``kernel.py`` and ``wire.py``.
-    limits : Limits
-    sandboxed : bool
-        False only in the explicit unsafe mode.
-    startup_timeout : float
+    """One student's sandboxed kernel, seen from the grader: ``kernel.py`` from ``runner``,
+    started in ``scratch`` with ``support`` read-only there (:func:`sandbox.command`).
     """
 
     def __init__(self, scratch: Path, support: list[Path], runner: Path, limits: Limits,
-                 sandboxed: bool, startup_timeout: float = 60.0, uid: int = 0):
-        self.scratch, self.support, self.runner = scratch, support, runner
-        self.limits, self.sandboxed, self.startup_timeout = limits, sandboxed, startup_timeout
-        self.uid = uid or 200_000 + os.getpid() % 100_000
+                 sandboxed: bool):
+        self.log, self.startup = scratch.parent / "kernel.log", limits.startup_seconds
+        self.argv, self.env = command(scratch, support, runner, 200_000 + os.getpid() % 100_000,
+                                      limits, sandboxed)
+        self.popen = {"cwd": scratch, "env": self.env, "start_new_session": True,
+                      "preexec_fn": apply_limits(limits, sandboxed)}
         self.proc: subprocess.Popen | None = None
         self.generation = 0
         self.history: list[tuple[str, bool]] = []  # (cell, timed out) to replay
         self.deadline = float("inf")
-        self.lent: dict[int, Callable] = {}
-        self.lent_as: dict[tuple, int] = {}
-        self.numbers = itertools.count(1)
+        self.lent: dict[int, Callable] = {}  # number -> a helper lent to the student's code
+        self.lent_as: dict[tuple, int] = {}  # (owner, name) -> the helper lent under it
+        self.numbers = 0  # the last number given to a lent helper
         self.sink: Callable[[str, str, int], None] = lambda out, err, dropped: None
-        self._fresh: list[int] = []
-        self.last_lent: list[int] = []
 
     # --------------------------------------------------------------- process
     def start(self) -> None:
-        argv, env = command(self.scratch, self.support, self.runner, self.uid, self.limits,
-                            self.sandboxed)
-        log = open(self.scratch.parent / "kernel.log", "ab")  # noqa: SIM115
-        try:
-            self.proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
-                cwd=self.scratch, preexec_fn=apply_limits(self.limits, self.sandboxed),
-                start_new_session=True)
-        finally:
-            log.close()
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=log, **self.popen)
         self.generation += 1
-        saved, self.deadline = self.deadline, time.monotonic() + self.startup_timeout
+        saved, self.deadline = self.deadline, time.monotonic() + self.startup
         try:
             header, _ = self._read()
         except KernelError as err:
-            tail = (self.scratch.parent / "kernel.log").read_text(errors="replace")[-500:]
-            self.kill()
+            tail = self.log.read_text(errors="replace")[-500:]
+            self.close()
             raise KernelError(f"the kernel did not start ({err}): {tail}") from None
         finally:
             self.deadline = saved
         if header.get("op") != "ready":
-            self.kill()
+            self.close()
             raise KernelError("the kernel did not start")
 
-    def kill(self) -> None:
+    def close(self) -> None:
+        """Kill the kernel and everything started in it; lent helpers are withdrawn."""
         if self.proc is None:
             return
         try:
@@ -203,29 +163,25 @@ class Kernel:
             pass
         self.proc.kill()
         self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            pipe.close()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
         self.proc = None
         self.lent.clear()
         self.lent_as.clear()
-
-    close = kill
 
     def ensure(self) -> None:
         """Start the kernel if needed, replaying the cells that ran before silently."""
         if self.proc is not None:
             return
-        restart = self.generation > 0
         self.start()
-        if restart:
-            saved, sink = self.deadline, self.sink
-            self.sink = lambda out, err, dropped: None
-            try:
-                for code, timed_out in list(self.history):
-                    self.deadline = time.monotonic() + (1.0 if timed_out else 600.0)
-                    self._request({"op": "run", "code": code}, [])
-            finally:
-                self.deadline, self.sink = saved, sink
+        saved, sink = self.deadline, self.sink
+        self.sink = lambda out, err, dropped: None
+        try:
+            for code, timed_out in list(self.history):
+                self.deadline = time.monotonic() + (1.0 if timed_out else 600.0)
+                self._request({"op": "run", "code": code}, [])
+        finally:
+            self.deadline, self.sink = saved, sink
 
     # --------------------------------------------------------------- channel
     def _wait(self) -> None:
@@ -235,7 +191,7 @@ class Kernel:
 
     def _read(self) -> tuple[dict, list[bytes]]:
         try:
-            return wire.read_message(self.proc.stdout.fileno(), MESSAGE_LIMIT, self._wait)
+            return wire.read_message(self.proc.stdout.fileno(), wait=self._wait)
         except EOFError:
             raise KernelError("the kernel died") from None
         except (wire.WireError, OSError) as err:
@@ -247,84 +203,80 @@ class Kernel:
                 raise KernelError(f"{obj!r} is gone: the kernel was restarted")
             return {"id": obj._id}
         if callable(obj):
-            number = next(self.numbers)
-            self.lent[number] = obj
-            self._fresh.append(number)
-            return {"cb": number, "name": str(getattr(obj, "__name__", "helper"))[:100]}
+            self.numbers += 1
+            self.lent[self.numbers] = obj
+            return {"cb": self.numbers, "name": str(getattr(obj, "__name__", "helper"))[:100]}
         raise TypeError(f"a {type(obj).__name__} cannot be sent to the student's code")
 
     def _from_handle(self, record: dict):
         if type(record.get("id")) is int:
-            kind = RemoteFunction if record.get("callable") else Remote
-            return kind(self, record)
+            return (RemoteFunction if record.get("callable") else Remote)(self, record)
         if record.get("cb") in self.lent:
             return self.lent[record["cb"]]
         raise wire.WireError("unknown handle")
 
     def _request(self, header: dict, payload) -> tuple[dict, list[bytes]]:
-        """Send one request; serve the kernel's calls to lent helpers until it replies."""
+        """Send one request; serve the kernel's calls to lent helpers until it replies.
+
+        Helpers lent during a call (as its arguments, or returned by a helper) are
+        withdrawn when it returns.
+        """
         if self.proc is None:
             raise KernelError("the kernel is not running")
-        self._fresh = fresh = []
+        first = self.numbers + 1
         blobs: list[bytes] = []
         if header.get("op") in ("run", "call"):
             header["seconds"] = max(0.05, min(self.deadline - time.monotonic(), 1e6))
         header["args"] = wire.encode(payload, blobs, self._to_handle)
-        self.last_lent = fresh
         try:
             wire.write_message(self.proc.stdin.fileno(), header, blobs)
-            while True:
-                reply, rblobs = self._read()
-                if reply.get("op") == "reply":
-                    self.sink(str(reply.get("stdout", "")), str(reply.get("stderr", "")),
-                              int(reply.get("dropped", 0) or 0))
-                    return reply, rblobs
-                if reply.get("op") != "callback":
-                    raise KernelError("the kernel broke the protocol")
-                self._serve(reply, rblobs)
+            reply, blobs = wire.until_reply(self._read, self._serve)
+            self.sink(str(reply.get("stdout", "")), str(reply.get("stderr", "")),
+                      int(reply.get("dropped", 0) or 0))
+            return reply, blobs
         except KernelError:
-            self.kill()
+            self.close()
             raise
-        except (BrokenPipeError, OSError) as err:
-            self.kill()
+        except OSError as err:
+            self.close()
             raise KernelError(f"the kernel died ({err})") from None
         finally:
             if header.get("op") == "call":
-                for number in fresh:
+                for number in range(first, self.numbers + 1):
                     self.lent.pop(number, None)
 
     def _serve(self, header: dict, blobs: list[bytes]) -> None:
+        if header.get("op") != "callback":
+            raise KernelError("the kernel broke the protocol")
+        out: list[bytes] = []
         try:
             helper = self.lent.get(header.get("cb"))
             if helper is None:
                 raise LookupError("this helper was withdrawn when its check ended")
             args, kwargs = wire.decode(header.get("args"), blobs, self._from_handle)
-            value = helper(*args, **dict(kwargs))
-            out: list[bytes] = []
-            self._fresh = []
-            tree = wire.encode(value, out, self._to_handle)
-            answer = {"op": "reply", "value": tree}
+            answer = {"op": "reply", "value": wire.encode(helper(*args, **dict(kwargs)), out,
+                                                          self._to_handle)}
         except KernelError:
             raise
         except Exception as err:  # told to the student's code, as its own exception
-            out, answer = [], {"op": "reply", "raise": {"type": type(err).__name__,
-                                                        "message": str(err)[:2000]}}
+            out, answer = [], {"op": "reply", "raise": wire.raised(err)}
         wire.write_message(self.proc.stdin.fileno(), answer, out)
 
     def _value(self, reply: dict, blobs: list[bytes]):
         if "raise" in reply:
             if reply["raise"].get("timeout") is True:
                 raise CellTimeout("the student's code ran out of time")
-            raise exception_from(reply["raise"])
+            raise wire.exception_from(reply["raise"], lambda name, message:
+                                      StudentError(f"{name}: {message}"))
         try:
             return wire.decode(reply.get("value"), blobs, self._from_handle)
         except wire.WireError as err:
-            self.kill()
+            self.close()
             raise KernelError(f"the kernel sent something that is not data ({err})") from None
 
     # ------------------------------------------------------------ operations
     def run_cell(self, code: str) -> dict:
-        """Run one cell in the kernel; returns ``{"error": ..., "defined": [...]}``."""
+        """Run one cell in the kernel; returns ``{"error", "timeout", "defined"}``."""
         self.ensure()
         reply, _ = self._request({"op": "run", "code": code}, [])
         if "raise" in reply:
@@ -332,10 +284,9 @@ class Kernel:
         error = reply.get("error") if type(reply.get("error")) is dict else None
         timed_out = bool(error and error.get("timeout") is True)
         self.history.append((code, timed_out))
-        defined = reply.get("defined")
+        defined = reply.get("defined") if type(reply.get("defined")) is list else []
         return {"error": error, "timeout": timed_out,
-                "defined": [d for d in defined if type(d) is str] if type(defined) is list
-                else []}
+                "defined": [d for d in defined if type(d) is str]}
 
     def call(self, function: RemoteFunction, args: tuple, kwargs: dict):
         self.ensure()
@@ -349,14 +300,14 @@ class Kernel:
     def set_global(self, name: str, value, owner: Remote | None = None,
                    delete: bool = False) -> None:
         self.ensure()
-        key = (owner._id if owner is not None else None, name)
+        key, first = (owner._id if owner is not None else None, name), self.numbers + 1
         old = self.lent_as.pop(key, None)
         if delete:
             reply, blobs = self._request({"op": "delete"}, [owner, name])
         else:
             reply, blobs = self._request({"op": "set"}, [owner, name, value])
-            if self.last_lent:
-                self.lent_as[key] = self.last_lent[-1]
+            if self.numbers >= first:
+                self.lent_as[key] = self.numbers
         if old is not None:
             self.lent.pop(old, None)  # the helper lent under this name is withdrawn
         self._value(reply, blobs)

@@ -26,22 +26,10 @@ import jsonschema
 import sqlalchemy.exc
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat import from_dict
+from nbgrader import preprocessors as nbp
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    ClearOutput,
-    DeduplicateIds,
-    IgnorePattern,
-    LimitOutput,
-    NbGraderPreprocessor,
-    OverwriteCells,
-    OverwriteKernelspec,
-    SaveAutoGrades,
-)
-from traitlets.config import Config
 
 from autograder.converters import RecordingAutograde
 from autograder.course import Course
@@ -50,7 +38,7 @@ from autograder.prepare import RepairSubmission
 from autograder.reporting import StudentResult
 
 
-class ReplayOutputs(NbGraderPreprocessor):
+class ReplayOutputs(nbp.NbGraderPreprocessor):
     """nbgrader's execute step, fed with the outputs a worker computed for each cell."""
 
     def preprocess(self, nb, resources):
@@ -65,34 +53,31 @@ class ReplayOutputs(NbGraderPreprocessor):
 
 
 class _SchemaBuiltOnce(BaseMetadataValidator):
-    """nbgrader's JSON-schema check of a cell's metadata, with the validator built once
-    (``jsonschema.validate`` first checks the schema itself, on every call)."""
+    """nbgrader's JSON-schema step, its validator built once (``jsonschema.validate``
+    checks the schema itself again on every call); other versions get nbgrader's errors."""
 
-    _validators: dict[int, jsonschema.protocols.Validator] = {}
+    _validator: jsonschema.protocols.Validator | None = None
 
     def validate_cell(self, cell) -> None:
         meta = cell.metadata.get("nbgrader")
         if not isinstance(meta, dict) or meta.get("schema_version", 0) != self.schema_version:
-            super().validate_cell(cell)  # nbgrader's own errors for other schema versions
-            return
-        validator = self._validators.get(self.schema_version)
-        if validator is None:
+            return super().validate_cell(cell)
+        if _SchemaBuiltOnce._validator is None:
             kind = jsonschema.validators.validator_for(self.schema)
             kind.check_schema(self.schema)
-            validator = self._validators[self.schema_version] = kind(self.schema)
-        error = jsonschema.exceptions.best_match(validator.iter_errors(meta))
+            _SchemaBuiltOnce._validator = kind(self.schema)
+        error = jsonschema.exceptions.best_match(self._validator.iter_errors(meta))
         if error is not None:
             raise error
 
 
 class _Validator(MetadataValidator, _SchemaBuiltOnce):
-    """nbgrader's current metadata validator; its schema step is :class:`_SchemaBuiltOnce`
-    (next after it in the method order, so its own checks of each cell still run)."""
+    """nbgrader's current metadata validator, its checks of each cell first (the method
+    order puts :class:`_SchemaBuiltOnce` between it and nbgrader's base)."""
 
 
-class CheckMetadata(CheckCellMetadata):
-    """nbgrader's ``CheckCellMetadata`` with :class:`_Validator`; its error names the
-    problem (nbgrader's says only that the metadata may be corrupted)."""
+class CheckMetadata(nbp.CheckCellMetadata):
+    """``CheckCellMetadata`` with :class:`_Validator`, its error naming the problem."""
 
     def preprocess(self, nb, resources):
         try:
@@ -102,30 +87,22 @@ class CheckMetadata(CheckCellMetadata):
         return nb, resources
 
 
-def grading_config(course: Course) -> Config:
-    """nbgrader's configuration: the integrity repair first among the sanitize steps,
-    ReplayOutputs as the execute step, the metadata checked once."""
-    cfg = copy.deepcopy(course.config)
-    cfg.Autograde.sanitize_preprocessors = [
-        RepairSubmission, ClearOutput, DeduplicateIds, OverwriteKernelspec,
-        OverwriteCells, CheckMetadata,
-    ]
-    cfg.Autograde.autograde_preprocessors = [
-        ReplayOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-        AssignLatePenalties,
-    ]
-    return cfg
-
-
 class Recorder:
     """Writes one student's outcome into the gradebook and the autograded folder."""
 
     def __init__(self, course: Course, release: dict, retries: int = 3):
         # nbgrader's gradebook code triggers SQLAlchemy 2 chatter on every student
         warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning)
-        self.course = course
         self.release = release  # notebook name -> the release notebook
-        self.config = grading_config(course)
+        # nbgrader's steps: the integrity repair first among the sanitize steps, the
+        # metadata checked once, ReplayOutputs as the execute step
+        self.config = copy.deepcopy(course.config)
+        self.config.Autograde.sanitize_preprocessors = [
+            RepairSubmission, nbp.ClearOutput, nbp.DeduplicateIds, nbp.OverwriteKernelspec,
+            nbp.OverwriteCells, CheckMetadata]
+        self.config.Autograde.autograde_preprocessors = [
+            ReplayOutputs, nbp.IgnorePattern, ClearMetadataPreprocessor, nbp.LimitOutput,
+            nbp.SaveAutoGrades, nbp.AssignLatePenalties]
         self.retries = retries
         self.coursedir = CourseDirectory(config=self.config)
         self.coursedir.root = str(course.root)
@@ -136,45 +113,42 @@ class Recorder:
         if outcome.error:
             return StudentResult.failed(outcome.student, outcome.error, notes=notes,
                                         seconds=outcome.seconds)
-        for attempt in range(self.retries):
-            ok, reason = self._attempt(assignment, outcome)
-            if reason != "busy" or attempt == self.retries - 1:
+        for attempt in range(1, self.retries + 1):
+            reason = self._attempt(assignment, outcome)
+            if reason != "busy":
                 break
-            time.sleep(2.0 * (attempt + 1))  # the gradebook was locked for too long
-        if reason == "busy":
-            reason = "the gradebook stayed locked; grade this student again"
-        return StudentResult(outcome.student, ok=ok, reason=reason, notes=notes,
+            if attempt == self.retries:
+                reason = "the gradebook stayed locked; grade this student again"
+            else:
+                time.sleep(2.0 * attempt)  # the gradebook was locked for too long
+        return StudentResult(outcome.student, ok=not reason, reason=reason, notes=notes,
                              seconds=outcome.seconds)
 
-    def _attempt(self, assignment: str, outcome: Outcome) -> tuple[bool, str]:
+    def _attempt(self, assignment: str, outcome: Outcome) -> str:
+        """nbgrader's autograde of one student: "" when it worked, else why not."""
         self.coursedir.assignment_id = assignment
         self.coursedir.student_id = outcome.student
         app = RecordingAutograde(coursedir=self.coursedir, config=self.config)
-        app.force = True
-        app.create_student = True
-        app.replay = outcome.outputs
-        app.release = self.release
-        buffer = io.StringIO()
-        handler = logging.StreamHandler(buffer)
+        app.force = app.create_student = True
+        app.context = lambda name: {"outputs": outcome.outputs.get(name),
+                                    "release": self.release.get(name)}
+        log = io.StringIO()
+        handler = logging.StreamHandler(log)
         handler.setLevel(logging.ERROR)
         app.log.addHandler(handler)
         try:
             app.start()
-            return True, ""
+            return ""
         except Exception as err:
-            if isinstance(app.last_error, sqlalchemy.exc.OperationalError):
-                return False, "busy"
-            return False, _reason(app.last_error or err, buffer.getvalue())
+            error = app.last_error or err
         finally:
             app.log.removeHandler(handler)
-
-
-def _reason(err: BaseException, log: str) -> str:
-    text = f"{type(err).__name__}: {err}".strip()
-    if type(err).__name__ == "NbGraderException" and log:
+        if isinstance(app.last_error, sqlalchemy.exc.OperationalError):
+            return "busy"
+        text = f"{type(error).__name__}: {error}".strip()
         # nbgrader's own message is generic; the logged traceback's last line is not
-        lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
-        tail = [ln for ln in lines if not ln.startswith(("[", "File ", "Traceback"))]
-        if tail:
-            text = tail[-1]
-    return text[:300]
+        if type(error).__name__ == "NbGraderException":
+            lines = [ln.strip() for ln in log.getvalue().splitlines()]
+            tail = [ln for ln in lines if ln and not ln.startswith(("[", "File ", "Traceback"))]
+            text = tail[-1] if tail else text
+        return text[:300]

@@ -9,10 +9,9 @@ process, IPC and host-name namespaces; killing the sandbox ends every process
 started in it. Limits on memory (address space), file size, CPU time and, when
 grading runs as root, the number of processes (the kernel then runs as an unused
 user id, so a fork bomb meets the limit) apply to every process in it, and all of
-them run at a lower CPU priority (``nice`` 10) than the grader, the Dask worker and
-the client: a student's endless loop takes CPU from other students' kernels before
-it takes any from the grading processes (``benchmarks/bench_grading.py`` on a loaded
-2-core machine: the 2-worker grading phase took 26-29 s instead of 32-35 s).
+them run at a lower CPU priority (``nice`` 10) than the grading processes: a
+student's endless loop takes CPU from other students' kernels first (the 2-worker
+grading phase of ``benchmarks/bench_grading.py``: 26-29 s instead of 32-35 s).
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ class Limits:
     cpu_seconds: int = 900
     processes: int = 64
     max_output_chars: int = 20_000
+    startup_seconds: float = 60.0  # for the kernel to start and say it is ready
     #: how much the kernel yields the CPU to the grading processes (``nice``)
     nice: int = 10
 
@@ -65,18 +65,6 @@ def _namespaces() -> list[str]:
         # the kernel sets its own unprivileged user id before running anything
         return ns + ["--cap-add", "CAP_SETUID,CAP_SETGID"]
     return ns + ["--unshare-user"]
-
-
-def _package_dirs() -> list[str]:
-    found = []
-    for name in HIDDEN_PACKAGES:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            found.append(os.path.realpath(location))
-    return found
 
 
 def _parents(path: str) -> list[str]:
@@ -105,42 +93,37 @@ def _system_mounts() -> list[str]:
     for env in sorted(envs):
         if not env.startswith("/usr/"):
             args += [*_parents(env), "--ro-bind", env, env]
-    for hidden in _package_dirs():
-        if any(hidden.startswith(env + os.sep) for env in envs):
-            args += ["--tmpfs", hidden]
+    for name in HIDDEN_PACKAGES:  # masked by an empty folder where the environment has them
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            hidden = os.path.realpath(location)
+            if any(hidden.startswith(env + os.sep) for env in envs):
+                args += ["--tmpfs", hidden]
     return args
 
 
 def command(scratch: Path, support: list[Path], runner: Path, uid: int, limits: Limits,
             sandboxed: bool) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that start a kernel.
-
-    Parameters
-    ----------
-    scratch : Path
-        The student's folder (holds the submission); the kernel's working folder.
-    support : list of Path
-        Released files shown read-only inside it (the student kit).
-    runner : Path
-        The folder with ``kernel.py`` and ``wire.py``.
-    uid : int
-        User id the kernel runs as when grading runs as root.
-    sandboxed : bool
-        False only for the explicit unsafe mode: the same kernel, no isolation.
+    """The command line and environment that start a kernel in ``scratch`` (the student's
+    folder), with the ``support`` files (the kit) read-only in it and ``kernel.py`` from
+    ``runner``; as ``uid`` when grading runs as root. Not ``sandboxed``: the explicit
+    unsafe mode, the same kernel without isolation.
     """
     env = {"PATH": "/usr/bin:/bin", "HOME": HOME if sandboxed else str(scratch),
            "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8",
            "MPLCONFIGDIR": "/tmp" if sandboxed else str(scratch / ".mpl")}
-    python = sys.executable  # the environment's own (a venv is found from this path)
-    tail = [python, "-I", "-B", f"{RUNNER if sandboxed else runner}/kernel.py", str(uid),
-            str(limits.max_output_chars)]
+    # the environment's own Python (a venv is found from this path)
+    tail = [sys.executable, "-I", "-B", f"{RUNNER if sandboxed else runner}/kernel.py",
+            str(uid if sandboxed else 0), str(limits.max_output_chars)]
     if not sandboxed:
         for item in support:
-            target = scratch / item.name
-            if not target.exists():
-                os.symlink(item, target)
-        return tail[:-2] + ["0", str(limits.max_output_chars)], env
+            if not (scratch / item.name).exists():
+                os.symlink(item, scratch / item.name)
+        return tail, env
     # A private /tmp first: the environment may live under the host's /tmp (a CI
     # checkout, say), and a later mount would hide it again.
     args = [shutil.which("bwrap") or "bwrap", *_namespaces(), "--tmpfs", "/tmp",

@@ -1,11 +1,10 @@
 """One grading task: a student's notebooks in, cell outputs out. Runs on a Dask worker.
 
-A task carries everything it needs as bytes: the student's (checked and repaired)
-notebooks, the instructor's notebooks they are graded against, and the released
-files (the student kit). A worker needs the course's Python environment, not the
-course folder; it writes nothing but a temporary folder, and returns, per notebook,
-the outputs of every cell and what the grader had to do. The client puts them into
-nbgrader's notebook and gradebook (:mod:`autograder.grade.record`).
+A task carries everything as bytes: the student's (checked and repaired) notebooks,
+the instructor's they are graded against, and the released files (the student kit).
+A worker needs the course's Python environment, not the course folder; it writes
+only a temporary folder, and returns, per notebook, the outputs of every cell and
+what the grader had to do, for the client to record (:mod:`autograder.grade.record`).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grade.execute import TrustedExecute, context
+from autograder.grade.execute import TrustedExecute
 from autograder.grade.sandbox import Limits, bwrap_works
 
 
@@ -51,8 +50,7 @@ class Outcome:
 def read_cells(data: bytes) -> dict:
     """A notebook (nbformat 4 JSON) as plain data, each cell's source one string."""
     nb = json.loads(data.decode("utf-8"))
-    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"),
-                                                                                list):
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or type(nb.get("cells")) is not list:
         raise ValueError("not an nbformat 4 notebook")
     for cell in nb["cells"]:
         if isinstance(cell.get("source"), list):
@@ -109,11 +107,9 @@ def run_task(task: Task) -> Outcome:
             support = _write_support(Path(kit), task.support)
             for name, (student, instructor) in task.notebooks.items():
                 nb = trusted_notebook(student, instructor)
-                ctx = context(f"{name}.ipynb", student, support, task.limits, task.sandboxed,
-                              task.cell_timeout, task.notebook_timeout)
-                nb, _ = TrustedExecute().preprocess(nb, {"autograder": ctx})
+                outcome.events[name] = TrustedExecute(task).run(nb, f"{name}.ipynb", student,
+                                                                support)
                 outcome.outputs[name] = [cell.get("outputs", []) for cell in nb["cells"]]
-                outcome.events[name] = ctx["events"]
         except Exception as err:  # a notebook the grader cannot even read
             outcome.error = f"{type(err).__name__}: {err}"[:300]
     outcome.seconds = round(time.monotonic() - started, 2)

@@ -62,13 +62,7 @@ def mode_line(mode: str) -> str:
 
 
 def sandbox_mode(unsafe: bool) -> str:
-    """``"bwrap"``, or ``"unsafe"`` when the instructor asked for no sandbox.
-
-    Raises
-    ------
-    CourseError
-        When bubblewrap does not work here and ``unsafe`` is not set.
-    """
+    """``"bwrap"``, or ``"unsafe"`` when asked; a CourseError when bwrap does not work."""
     if unsafe:
         return "unsafe"
     if not bwrap_works():
@@ -77,14 +71,6 @@ def sandbox_mode(unsafe: bool) -> str:
             "code is never run outside its sandbox by default: install it (apt-get install "
             "bubblewrap), or pass --unsafe-no-sandbox to grade without isolation")
     return "bwrap"
-
-
-def submitted_students(course: Course, assignment: str) -> list[str]:
-    """Students with a collected submission folder for ``assignment``."""
-    root = course.step_root(course.coursedir.submitted_directory)
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / assignment).is_dir())
 
 
 def support_files(course: Course, assignment: str) -> dict[str, bytes]:
@@ -110,7 +96,7 @@ def make_task(course: Course, assignment: str, student: str, repaired: dict,
                                       source.read_bytes())
     limits = Limits(memory_mb=s.memory_limit_mb, file_size_mb=s.file_size_limit_mb,
                     cpu_seconds=int(s.notebook_timeout) + 60, processes=s.process_limit,
-                    max_output_chars=s.max_output_chars)
+                    max_output_chars=s.max_output_chars, startup_seconds=s.startup_timeout)
     return Task(student, notebooks, limits, sandboxed, s.cell_timeout, s.notebook_timeout)
 
 
@@ -125,10 +111,9 @@ def grade(
 ) -> GradeRun:
     """Autograde ``students`` (default: every roster student collected) on Dask.
 
-    Only students on the roster ``collect`` stored for ``assignment`` are graded; the
-    due date ``c.Lms.duedates`` gives it goes into the gradebook first, so nbgrader's
-    own late-penalty step (run on the client by the recorder) sees it next to each
-    submission's ``timestamp.txt``.
+    Only students on the roster ``collect`` stored are graded. The due date from
+    ``c.Lms.duedates`` goes into the gradebook first, for nbgrader's own late-penalty
+    step (run by the recorder) to find next to each submission's ``timestamp.txt``.
 
     Parameters
     ----------
@@ -153,7 +138,9 @@ def grade(
     columns = grade_columns(course, assignment)  # fails early if not released
     mode = sandbox_mode(unsafe)
     release = Release.load(course, assignment)
-    available = submitted_students(course, assignment)
+    submitted = course.step_root(course.coursedir.submitted_directory)
+    available = sorted(p.name for p in submitted.iterdir()
+                       if (p / assignment).is_dir()) if submitted.is_dir() else []
     roster = assignment_roster(course, assignment)
     if roster is not None:
         off = sorted(set(students or []) - set(roster.ids))
@@ -173,26 +160,18 @@ def grade(
         run.results[student] = prepared
         if prepared.ok:
             tasks.append(make_task(course, assignment, student, repaired, mode == "bwrap"))
-    to_grade = [t.student for t in tasks]
     try:
         if tasks:
             _run_tasks(course, assignment, tasks, release, workers, scheduler, run, progress)
     finally:
         # interrupted or not, the students graded so far keep their records
+        to_grade = {t.student for t in tasks}
         done = {s: r for s, r in run.results.items() if s not in to_grade or s in run.finished}
         save_results(course.report_dir(assignment), done)
     # the summary covers the roster (missing students too) unless students were named
     run.rows = table_rows(course, assignment, require_students(course, assignment, students))
     run.seconds = round(time.monotonic() - started, 1)
     return run
-
-
-def _priorities(course: Course, assignment: str, tasks: list[Task]) -> dict[str, float]:
-    """Longest first: the last grading time when known, else the notebooks' size."""
-    before = load_results(course.report_dir(assignment))
-    sizes = {t.student: sum(len(mine) for mine, _ in t.notebooks.values()) for t in tasks}
-    return {s: (before[s].seconds * 1e6 if s in before and before[s].seconds else size)
-            for s, size in sizes.items()}
 
 
 def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Release,
@@ -221,14 +200,18 @@ def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Rele
         bar.set_postfix_str(f"{result.student}: {'ok' if result.ok else 'failed'}")
         bar.update(1)
 
-    address = scheduler or course.settings.scheduler or None
-    size = workers or course.settings.effective_workers()
+    # longest first: the last grading time when known, else the notebooks' size
+    before = load_results(course.report_dir(assignment))
+    priorities = {t.student: before[t.student].seconds * 1e6
+                  if t.student in before and before[t.student].seconds
+                  else sum(len(mine) for mine, _ in t.notebooks.values()) for t in tasks}
     began = time.monotonic()
     try:
-        with cluster.connect(address, size) as client:
+        with cluster.connect(scheduler or course.settings.scheduler or None,
+                             workers or course.settings.effective_workers()) as client:
             run.phases["start"] = time.monotonic() - began
-            cluster.run(client, tasks, support_files(course, assignment),
-                        _priorities(course, assignment, tasks), on_outcome)
+            cluster.run(client, tasks, support_files(course, assignment), priorities,
+                        on_outcome)
             run.phases["grading"] = time.monotonic() - began - run.phases["start"]
     finally:
         bar.close()

@@ -1,6 +1,6 @@
 """The student's side: runs inside the sandbox, with nothing of the grader in reach.
 
-Started as ``python -I kernel.py UID`` by the grader. It holds the student's
+Started as ``python -I kernel.py UID MAX_CHARS`` by the grader. It holds the student's
 namespace, runs the cells the grader sends (the student's answers and the
 instructor's set-up cells, never a test cell), and answers calls to the functions
 defined there. Arguments and results travel through :mod:`wire` as data; anything
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import builtins
 import inspect
-import io
 import itertools
 import os
 import signal
@@ -26,8 +25,6 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
 
-LIMIT = 1 << 28  # largest message accepted from the grader
-
 
 class OutOfTime(BaseException):
     """Raised in the student's code when the grader's time for a request is up."""
@@ -35,29 +32,6 @@ class OutOfTime(BaseException):
 
 def _alarm(signum, frame):
     raise OutOfTime("the student's code ran out of time")
-
-
-class CappedText(io.TextIOBase):
-    """A text stream that keeps the first ``limit`` characters and counts the rest."""
-
-    def __init__(self, limit: int):
-        self.limit, self.parts, self.kept, self.dropped = limit, [], 0, 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text) -> int:
-        text = str(text)
-        room = max(0, self.limit - self.kept)
-        self.parts.append(text[:room])
-        self.kept += min(room, len(text))
-        self.dropped += max(0, len(text) - room)
-        return len(text)
-
-    def take(self) -> tuple[str, int]:
-        text, dropped = "".join(self.parts), self.dropped
-        self.parts, self.kept, self.dropped = [], 0, 0
-        return text, dropped
 
 
 class Callback:
@@ -74,17 +48,30 @@ class Callback:
 
 
 def _signature(obj) -> list | None:
+    """Each parameter as [name, kind], or [name, kind, default] with a default (``{}`` for
+    one that is not plain data: it stays here)."""
     try:
         params = inspect.signature(obj).parameters.values()
     except (TypeError, ValueError):
         return None
-    record = []
-    for p in params:
-        default = p.default
-        plain = default is None or type(default) in (bool, int, float, str)
-        has = default is not inspect.Parameter.empty
-        record.append([p.name, int(p.kind), has, default if has and plain else None, plain])
-    return record
+    plain = (type(None), bool, int, float, str)
+    return [[p.name, int(p.kind)] + ([] if p.default is p.empty else
+                                     [p.default if type(p.default) in plain else {}])
+            for p in params]
+
+
+def _compile(code: str):
+    """A cell's code; IPython syntax (``%time``...) is translated when IPython is here."""
+    try:
+        return compile(code, "<cell>", "exec")
+    except SyntaxError as err:
+        error = err
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return compile(TransformerManager().transform_cell(code), "<cell>", "exec")
+    except Exception:
+        raise error from None
 
 
 class Kernel:
@@ -95,19 +82,16 @@ class Kernel:
         self.ns: dict = {"__name__": "__main__", "__builtins__": builtins}
         self.objects: dict[int, object] = {}
         self.numbers = itertools.count(1)
-        self.out, self.err = CappedText(max_chars), CappedText(max_chars)
+        self.out, self.err = wire.CappedText(max_chars), wire.CappedText(max_chars)
 
-    # ---------------------------------------------------------------- handles
     def to_handle(self, obj) -> dict:
         if isinstance(obj, Callback):
             return {"cb": obj._number}
         number = next(self.numbers)
         self.objects[number] = obj
-        record = {"id": number, "callable": callable(obj),
-                  "name": str(getattr(obj, "__name__", type(obj).__name__))[:200]}
-        if callable(obj):
-            record["sig"] = _signature(obj)
-        return record
+        return {"id": number, "callable": callable(obj),
+                "name": str(getattr(obj, "__name__", type(obj).__name__))[:200],
+                "sig": _signature(obj) if callable(obj) else None}
 
     def from_handle(self, record: dict):
         if type(record.get("id")) is int and record["id"] in self.objects:
@@ -118,47 +102,24 @@ class Kernel:
 
     def send(self, header: dict, value=None) -> None:
         blobs: list[bytes] = []
-        if value is not None or "value" in header:
-            header["value"] = wire.encode(value, blobs, self.to_handle)
+        header["value"] = wire.encode(value, blobs, self.to_handle)
         wire.write_message(self.fd_out, header, blobs)
 
-    # ------------------------------------------------------------- operations
     def run_cell(self, code: str) -> dict:
         before = {k: id(v) for k, v in self.ns.items()}
         error = None
         try:
-            compiled = compile(code, "<cell>", "exec")
-        except SyntaxError as err:
-            compiled, error = None, err
-        if compiled is None:
-            compiled = self._ipython(code)
-        try:
-            if compiled is None:
-                raise error
-            exec(compiled, self.ns)
+            exec(_compile(code), self.ns)
         except BaseException as err:  # the student's code may raise anything
             error = {"ename": type(err).__name__, "timeout": isinstance(err, OutOfTime),
                      "evalue": str(err)[:2000],
                      "traceback": traceback.format_exception(type(err), err,
                                                              err.__traceback__)[-12:]}
-        else:
-            error = None
-        defined = [k for k, v in self.ns.items() if before.get(k) != id(v)]
-        return {"error": error, "defined": defined}
-
-    @staticmethod
-    def _ipython(code: str):
-        """Cells with IPython syntax (``%time``...) are translated when IPython is here."""
-        try:
-            from IPython.core.inputtransformer2 import TransformerManager
-
-            return compile(TransformerManager().transform_cell(code), "<cell>", "exec")
-        except Exception:
-            return None
+        return {"error": error, "defined": [k for k, v in self.ns.items()
+                                            if before.get(k) != id(v)]}
 
     def handle(self, header: dict, blobs: list[bytes]) -> None:
-        op = header.get("op")
-        value, reply = None, {"op": "reply"}
+        op, value, reply = header.get("op"), None, {"op": "reply"}
         seconds = header.get("seconds")
         if type(seconds) in (int, float) and seconds > 0:
             signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -171,16 +132,13 @@ class Kernel:
                 if type(kwargs) is not dict or not all(type(k) is str for k in kwargs):
                     raise wire.WireError("keyword arguments must be a dict of names")
                 value = target(*call_args, **kwargs)
-                reply["value"] = None
             elif op in ("get", "set", "delete"):
-                owner, name = args[0], args[1]
-                space = getattr(owner, "__globals__", self.ns) if owner is not None else self.ns
+                owner, name = args[0], args[1]  # owner: a function whose globals are meant
+                space = getattr(owner, "__globals__", self.ns)
                 if type(space) is not dict or type(name) is not str:
                     raise wire.WireError("no such namespace")
                 if op == "get":
-                    reply["found"] = name in space
-                    value = space.get(name)
-                    reply["value"] = None
+                    reply["found"], value = name in space, space.get(name)
                 elif op == "set":
                     space[name] = args[2]
                 else:
@@ -190,21 +148,19 @@ class Kernel:
             else:
                 raise wire.WireError(f"unknown operation {op!r}")
         except BaseException as err:  # reported to the grader, never fatal here
-            reply = {"op": "reply", "raise": {"type": type(err).__name__,
-                                               "message": str(err)[:2000],
-                                               "timeout": isinstance(err, OutOfTime)}}
             value = None
+            reply = {"op": "reply", "raise": {**wire.raised(err),
+                                              "timeout": isinstance(err, OutOfTime)}}
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        reply["stdout"], reply["dropped"] = self.out.take()
-        reply["stderr"], dropped_err = self.err.take()
-        reply["dropped"] += dropped_err
+        (reply["stdout"], dropped), (reply["stderr"], more) = self.out.take(), self.err.take()
+        reply["dropped"] = dropped + more
         try:
             self.send(reply, value)
         except Exception as err:  # a result that is not sendable
-            self.send({"op": "reply", "stdout": reply.get("stdout", ""), "dropped": 0,
-                       "stderr": "", "raise": {"type": "TypeError", "message":
-                                               f"the result could not be sent: {err}"}})
+            self.send({"op": "reply", "stdout": reply["stdout"], "dropped": 0, "stderr": "",
+                       "raise": {"type": "TypeError",
+                                 "message": f"the result could not be sent: {err}"}})
 
     def call_grader(self, number: int, args: tuple, kwargs: dict):
         """Run a helper the grader lent; serve the grader's own calls meanwhile."""
@@ -212,37 +168,23 @@ class Kernel:
         tree = wire.encode([args, kwargs], blobs, self.to_handle)
         left = signal.setitimer(signal.ITIMER_REAL, 0)[0]  # the grader's time is not ours
         wire.write_message(self.fd_out, {"op": "callback", "cb": number, "args": tree}, blobs)
-        header, blobs = self.loop(until_reply=True)
+        header, blobs = wire.until_reply(lambda: wire.read_message(self.fd_in), self.handle)
         if left:
             signal.setitimer(signal.ITIMER_REAL, left)
         if "raise" in header:
-            kind = getattr(builtins, str(header["raise"].get("type")), None)
-            if not (isinstance(kind, type) and issubclass(kind, Exception)):
-                kind = RuntimeError
-            raise kind(str(header["raise"].get("message", "")))
+            raise wire.exception_from(header["raise"], lambda name, message:
+                                      RuntimeError(message))
         return wire.decode(header.get("value"), blobs, self.from_handle)
 
-    def loop(self, until_reply: bool = False):
-        while True:
-            header, blobs = wire.read_message(self.fd_in, LIMIT)
-            if header.get("op") == "reply":
-                if until_reply:
-                    return header, blobs
-                continue
-            self.handle(header, blobs)
-
-
-def drop_privileges(uid: int) -> None:
-    """When started as root, become ``uid``: the process limit then counts our processes."""
-    if os.getuid() == 0 and uid > 0:
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
 
 
 def main() -> None:
-    drop_privileges(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
-    max_chars = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
+    uid, max_chars = int(sys.argv[1]), int(sys.argv[2])
+    if os.getuid() == 0 and uid > 0:
+        # started as root: become an unused user id, so the process limit counts ours alone
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
     fd_in, fd_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -253,7 +195,8 @@ def main() -> None:
     sys.path.insert(0, os.getcwd())  # the kit next to the notebook, as in Jupyter
     wire.write_message(fd_out, {"op": "ready"}, [])
     try:
-        kernel.loop()
+        while True:  # a reply out of turn is dropped
+            wire.until_reply(lambda: wire.read_message(fd_in), kernel.handle)
     except (EOFError, wire.WireError):
         os._exit(0)
 
