@@ -15,69 +15,17 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import CheckCellMetadata
 
 from autograder import cells as C
 from autograder.demo import setup_course, synthetic, toy
 from autograder.grade import make_task, support_files
 from autograder.grade.kernel import Kernel
-from autograder.grade.record import CheckMetadata, Recorder
+from autograder.grade.record import Recorder
 from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import run_task
 from autograder.prepare import Release, prepare
 
 RUN = Path(__file__).resolve().parents[1] / "autograder" / "run"
-
-
-def _meta(nb, grade_id: str) -> dict:
-    return next(c.metadata["nbgrader"] for c in nb.cells
-                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
-def _broken(kind: str):
-    nb = toy.source_notebook()
-    if kind == "points as text":
-        _meta(nb, "test_relu")["points"] = "two"
-    elif kind == "no grade id":
-        del _meta(nb, "relu")["grade_id"]
-    elif kind == "empty grade id":
-        _meta(nb, "relu")["grade_id"] = ""
-    elif kind == "grade without points":
-        del _meta(nb, "test_relu")["points"]
-    elif kind == "duplicate grade id":
-        _meta(nb, "out_size")["grade_id"] = "relu"
-    elif kind == "old schema":
-        _meta(nb, "relu")["schema_version"] = 2
-    elif kind == "newer schema":
-        _meta(nb, "relu")["schema_version"] = 4
-    elif kind == "solution flag not a bool":
-        _meta(nb, "relu")["solution"] = "yes"
-    elif kind == "markdown test cell":
-        nb.cells[0].metadata["nbgrader"].update(grade=True, points=1)
-    return nb
-
-
-@pytest.mark.parametrize("kind", [
-    "valid", "points as text", "no grade id", "empty grade id", "grade without points",
-    "duplicate grade id", "old schema", "newer schema", "solution flag not a bool",
-    "markdown test cell",
-])
-def test_the_metadata_check_rejects_what_nbgraders_rejects(kind):
-    def verdict(check) -> str:
-        try:
-            check.preprocess(copy.deepcopy(_broken(kind)), {})
-        except Exception as err:  # the oracle: nbgrader's own check
-            return type(err).__name__
-        return "ok"
-
-    ours, theirs = verdict(CheckMetadata()), verdict(CheckCellMetadata())
-    assert ours == theirs
-    assert (ours == "ok") == (kind == "valid")
-
-
-def test_a_bad_schema_error_names_the_problem():
-    with pytest.raises(Exception, match="not valid: 'two' is not of type 'number'"):
-        CheckMetadata().preprocess(_broken("points as text"), {})
 
 
 def test_one_recorder_records_many_students_and_a_failure_stays_alone(tmp_path):

@@ -8,10 +8,9 @@ and the autograded notebooks.
 
 The client records every student, one after the other, so its cost per student
 bounds how many workers pay (``benchmarks/bench_grading.py`` prints it). Measured
-with cProfile, nbgrader's ``CheckCellMetadata`` was the largest part: it ran twice
-per notebook, and ``jsonschema.validate`` checks nbgrader's schema itself again for
-every cell. Here it runs once (after the sanitize steps; nothing later changes the
-metadata) as :class:`CheckMetadata`, which builds the schema's validator once.
+with cProfile, nbgrader's ``CheckCellMetadata`` was the largest part, and nbgrader's
+default lists run it twice per notebook; here it runs once, after the sanitize steps
+(nothing later changes the metadata).
 """
 
 from __future__ import annotations
@@ -22,14 +21,11 @@ import logging
 import time
 import warnings
 
-import jsonschema
 import sqlalchemy.exc
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat import from_dict
 from nbgrader import preprocessors as nbp
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.nbgraderformat import MetadataValidator, ValidationError
-from nbgrader.nbgraderformat.common import BaseMetadataValidator
 
 from autograder.converters import RecordingAutograde
 from autograder.course import Course
@@ -52,41 +48,6 @@ class ReplayOutputs(nbp.NbGraderPreprocessor):
         return nb, resources
 
 
-class _SchemaBuiltOnce(BaseMetadataValidator):
-    """nbgrader's JSON-schema step, its validator built once (``jsonschema.validate``
-    checks the schema itself again on every call); other versions get nbgrader's errors."""
-
-    _validator: jsonschema.protocols.Validator | None = None
-
-    def validate_cell(self, cell) -> None:
-        meta = cell.metadata.get("nbgrader")
-        if not isinstance(meta, dict) or meta.get("schema_version", 0) != self.schema_version:
-            return super().validate_cell(cell)
-        if _SchemaBuiltOnce._validator is None:
-            kind = jsonschema.validators.validator_for(self.schema)
-            kind.check_schema(self.schema)
-            _SchemaBuiltOnce._validator = kind(self.schema)
-        error = jsonschema.exceptions.best_match(self._validator.iter_errors(meta))
-        if error is not None:
-            raise error
-
-
-class _Validator(MetadataValidator, _SchemaBuiltOnce):
-    """nbgrader's current metadata validator, its checks of each cell first (the method
-    order puts :class:`_SchemaBuiltOnce` between it and nbgrader's base)."""
-
-
-class CheckMetadata(nbp.CheckCellMetadata):
-    """``CheckCellMetadata`` with :class:`_Validator`, its error naming the problem."""
-
-    def preprocess(self, nb, resources):
-        try:
-            _Validator().validate_nb(nb)
-        except ValidationError as err:
-            raise ValidationError(f"the nbgrader metadata is not valid: {err.message}") from None
-        return nb, resources
-
-
 class Recorder:
     """Writes one student's outcome into the gradebook and the autograded folder."""
 
@@ -99,7 +60,7 @@ class Recorder:
         self.config = copy.deepcopy(course.config)
         self.config.Autograde.sanitize_preprocessors = [
             RepairSubmission, nbp.ClearOutput, nbp.DeduplicateIds, nbp.OverwriteKernelspec,
-            nbp.OverwriteCells, CheckMetadata]
+            nbp.OverwriteCells, nbp.CheckCellMetadata]
         self.config.Autograde.autograde_preprocessors = [
             ReplayOutputs, nbp.IgnorePattern, ClearMetadataPreprocessor, nbp.LimitOutput,
             nbp.SaveAutoGrades, nbp.AssignLatePenalties]
