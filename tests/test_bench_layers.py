@@ -1,6 +1,7 @@
 """The layer benchmark runs, says which backend it ran on and prints its GEMMs beside each layer."""
 
 import re
+import time
 
 import fake_cupy
 import numpy as np
@@ -73,3 +74,23 @@ def test_the_gemm_column_times_exactly_the_matmuls_the_layer_calls(case):
         backend.reset_cupy_module()
     assert layer_forward and floor_forward == layer_forward
     assert layer_backward and floor_backward == layer_backward
+
+
+def test_turns_time_only_the_calls_after_the_first_of_each_burst():
+    # A call right after the other function's stands for one slowed down by the
+    # other library's spinning threads: it must not set the best time.
+    from benchmarks.timing import interleaved_best
+
+    last = [None]
+
+    def make(name):
+        def fn():
+            if last[0] not in (None, name):
+                time.sleep(0.05)
+            last[0] = name
+        return fn
+
+    best = interleaved_best({"a": make("a"), "b": make("b")}, repeat=2, burst=3)
+    assert max(best.values()) < 0.02
+    # with one call per turn, every timed call would follow the other function
+    assert min(interleaved_best({"a": make("a"), "b": make("b")}, repeat=2, burst=1).values()) > 0.04
