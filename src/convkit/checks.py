@@ -100,7 +100,7 @@ def require_array(
     name: str,
     shape: tuple[int, ...] | None = None,
     dtype: Any = None,
-    shape_hint: str | None = None,
+    shape_hint: Callable[[], str | None] | str | None = None,
 ) -> np.ndarray:
     """Check that ``value`` is a NumPy array of the given shape and dtype; return it.
 
@@ -114,8 +114,10 @@ def require_array(
         The required shape.
     dtype : dtype, optional
         The required dtype.
-    shape_hint : str, optional
-        A diagnosis to show when the shape is wrong.
+    shape_hint : str or callable, optional
+        A diagnosis to show when the shape is wrong, or a function computing
+        one; called only on failure, because diagnoses may run the student's
+        code again.
 
     Raises
     ------
@@ -130,7 +132,8 @@ def require_array(
         )
     if shape is not None and tuple(value.shape) != tuple(shape):
         raise CheckFailed(
-            f"{name} has shape {tuple(value.shape)}; expected {tuple(shape)}.", shape_hint
+            f"{name} has shape {tuple(value.shape)}; expected {tuple(shape)}.",
+            shape_hint() if callable(shape_hint) else shape_hint,
         )
     if dtype is not None and value.dtype != np.dtype(dtype):
         raise CheckFailed(

@@ -255,13 +255,15 @@ def check_conv_forward(
                 "this layer is built from your im2col and one matrix multiply, without loops.",
             )
         out, cache = unpack_pair(result, name, "out", "cache")
-        out = require_array(out, what)
-        if out.shape != expected.shape:
-            raise CheckFailed(
-                f"{what} has shape {out.shape}; expected {expected.shape}.",
-                diagnose_conv_shape(conv_forward, x, w, b, conv_param, out.shape, expected.shape),
-            )
-        require_array(out, what, dtype=_float_dtype(x, w, b))
+        out = require_array(
+            out,
+            what,
+            expected.shape,
+            _float_dtype(x, w, b),
+            shape_hint=lambda: diagnose_conv_shape(
+                conv_forward, x, w, b, conv_param, out.shape, expected.shape
+            ),
+        )
         require_close(
             out,
             expected,
@@ -347,13 +349,13 @@ def check_im2col(
     probe = (im2col, x, stride, pad)
     with replaced_globals(im2col, **stand_ins):
         cols = call_leaving_inputs(im2col, x.copy(), field[0], field[1], stride, pad)
-        cols = require_array(cols, what)
-        if cols.shape != expected.shape:
-            raise CheckFailed(
-                f"{what} has shape {cols.shape}; expected {expected.shape}.",
-                diagnose_im2col(cols, expected, n, c, field, positions, probe),
-            )
-        require_array(cols, what, dtype=_float_dtype(x))
+        cols = require_array(
+            cols,
+            what,
+            expected.shape,
+            _float_dtype(x),
+            shape_hint=lambda: diagnose_im2col(cols, expected, n, c, field, positions, probe),
+        )
         require_close(
             cols,
             expected,
@@ -395,13 +397,13 @@ def check_pool_forward(
     what = f"the output of {name}"
     result = call_leaving_inputs(pool_forward, x.copy(), dict(pool_param))
     out, cache = unpack_pair(result, name, "out", "cache")
-    out = require_array(out, what)
-    if out.shape != expected.shape:
-        raise CheckFailed(
-            f"{what} has shape {out.shape}; expected {expected.shape}.",
-            diagnose_pool_forward(out, expected, pool_param, x.shape[2:]),
-        )
-    require_array(out, what, dtype=_float_dtype(x))
+    out = require_array(
+        out,
+        what,
+        expected.shape,
+        _float_dtype(x),
+        shape_hint=lambda: diagnose_pool_forward(out, expected, pool_param, x.shape[2:]),
+    )
     require_close(
         out, expected, what, hint=lambda: diagnose_pool_forward(out, expected, pool_param)
     )
@@ -515,12 +517,12 @@ def check_fc_to_conv(
         "w_conv",
         "b_conv",
     )
-    w_conv = require_array(w_conv, f"w_conv from {name}")
-    if w_conv.shape != expected.shape:
-        raise CheckFailed(
-            f"w_conv from {name} has shape {w_conv.shape}; expected {expected.shape}.",
-            fc_shape_mistake(w_conv.shape, expected.shape),
-        )
+    w_conv = require_array(
+        w_conv,
+        f"w_conv from {name}",
+        expected.shape,
+        shape_hint=lambda: fc_shape_mistake(w_conv.shape, expected.shape),
+    )
     require_close(
         w_conv,
         expected,
@@ -783,12 +785,13 @@ def check_score_map(
     what = f"the score map from {name}"
     stand_ins = _score_map_stand_ins(function, args, known_conversion, every_crop)
     with replaced_globals(function, **stand_ins):
-        scores = require_array(call_leaving_inputs(function, *args), what)
-    if scores.shape != expected.shape:
-        raise CheckFailed(
-            f"{what} has shape {scores.shape}; expected {expected.shape}.",
-            diagnose_score_map(scores, expected, stride, shifts),
-        )
+        scores = call_leaving_inputs(function, *args)
+    scores = require_array(
+        scores,
+        what,
+        expected.shape,
+        shape_hint=lambda: diagnose_score_map(scores, expected, stride, shifts),
+    )
     require_close(
         scores,
         expected,
