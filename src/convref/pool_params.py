@@ -32,21 +32,6 @@ class PoolGeometry:
         return (self.N, self.C, self.H_out, self.W_out)
 
 
-def pool_output_size(size: int, window: int, stride: int) -> int:
-    """Windows of ``window`` taps, ``stride`` apart, that fit along an axis of ``size``.
-
-    ``(size - window) // stride + 1``: leftover positions no window reaches are dropped.
-
-    Raises
-    ------
-    ValueError
-        If the window is larger than the axis.
-    """
-    if window > size:
-        raise ValueError(f"a pool window of {window} does not fit an input of size {size}")
-    return (size - window) // stride + 1
-
-
 def pool_geometry(x_shape: tuple[int, ...], pool_param: Any) -> PoolGeometry:
     """Check a pooling layer's input shape and ``pool_param``; return its geometry.
 
@@ -63,6 +48,7 @@ def pool_geometry(x_shape: tuple[int, ...], pool_param: Any) -> PoolGeometry:
     N, C, H, W = (int(s) for s in x_shape)
     if HH > H or WW > W:
         raise ValueError(f"pool window {HH}x{WW} is larger than the {H}x{W} input")
-    H_out = pool_output_size(H, HH, stride)
-    W_out = pool_output_size(W, WW, stride)
+    # Floor: positions past the last whole window get no output.
+    H_out = (H - HH) // stride + 1
+    W_out = (W - WW) // stride + 1
     return PoolGeometry(N, C, H, W, HH, WW, stride, H_out, W_out)
