@@ -24,6 +24,20 @@ Layer = tuple[str, dict[str, Any]]
 KINDS = ("conv", "relu", "maxpool", "fc")
 
 
+def _layer_forward(index: int, layer: Layer, x: Any) -> tuple[Any, Any]:
+    """Run layer ``index`` of a network on ``x``; return ``(out, cache)``."""
+    kind, p = layer
+    if kind == "conv":
+        return conv_forward_im2col(x, p["w"], p["b"], {"stride": p["stride"], "pad": p["pad"]})
+    if kind == "relu":
+        return relu_forward(x)
+    if kind == "maxpool":
+        return max_pool_forward_fast(x, p)
+    if kind == "fc":
+        return affine_forward(x, p["w"], p["b"])
+    raise ValueError(f"layer {index} has unknown kind {kind!r}; expected one of {KINDS}")
+
+
 def net_forward_trace(net: list[Layer], x: Any) -> tuple[list[Any], list[Any]]:
     """Evaluate ``net`` on ``x`` (N, C, H, W), keeping every layer's output and cache.
 
@@ -35,27 +49,22 @@ def net_forward_trace(net: list[Layer], x: Any) -> tuple[list[Any], list[Any]]:
         What each layer's backward pass needs, in the same order.
     """
     outputs, caches = [], []
-    for index, (kind, p) in enumerate(net):
-        if kind == "conv":
-            conv_param = {"stride": p["stride"], "pad": p["pad"]}
-            x, cache = conv_forward_im2col(x, p["w"], p["b"], conv_param)
-        elif kind == "relu":
-            x, cache = relu_forward(x)
-        elif kind == "maxpool":
-            x, cache = max_pool_forward_fast(x, p)
-        elif kind == "fc":
-            x, cache = affine_forward(x, p["w"], p["b"])
-        else:
-            raise ValueError(f"layer {index} has unknown kind {kind!r}; expected one of {KINDS}")
+    for index, layer in enumerate(net):
+        x, cache = _layer_forward(index, layer, x)
         outputs.append(x)
         caches.append(cache)
     return outputs, caches
 
 
 def net_forward(net: list[Layer], x: Any) -> Any:
-    """Evaluate ``net`` on ``x`` (N, C, H, W); return the last layer's output."""
-    outputs, _ = net_forward_trace(net, x)
-    return outputs[-1] if outputs else x
+    """Evaluate ``net`` on ``x`` (N, C, H, W); return the last layer's output.
+
+    Unlike :func:`net_forward_trace` it keeps no layer's output or cache once
+    the next layer has run, so large score maps need only two layers' volumes.
+    """
+    for index, layer in enumerate(net):
+        x, _ = _layer_forward(index, layer, x)
+    return x
 
 
 def net_stride(net: list[Layer]) -> int:
