@@ -236,7 +236,9 @@ def conv_backward_im2col(dout: Any, cache: tuple) -> tuple[Any, Any, Any]:
     buf = scratch(xp, "cols", (nb, K + 1, L), x.dtype)
     buf[:, K] = 1
     dbuf = scratch(xp, "dcols", (nb, *shape), x.dtype)
-    wide = scratch(xp, "wide dout", (nb, g.F, g.H_out, plan.row), x.dtype)
+    wraps = plan.row != g.W_out
+    # dout widened to the wrapped rows, with zeros at the thrown-away positions
+    wide = scratch(xp, "wide dout", (nb, g.F, g.H_out, plan.row), x.dtype) if wraps else None
     # The padded gradient of one chunk: small enough to stay in cache while the
     # scatter adds into it, then its interior is copied to dx.
     Hb, Wp = g.H + 2 * p + plan.extra_rows, g.W + 2 * p
@@ -245,7 +247,7 @@ def conv_backward_im2col(dout: Any, cache: tuple) -> tuple[Any, Any, Any]:
         n1 = min(n0 + nb, g.N)
         m = n1 - n0
         _columns(xp, x[n0:n1], g, plan, buf[:m, :K].reshape(m, *shape))
-        if plan.row == g.W_out:
+        if not wraps:
             d = dout[n0:n1].reshape(m, g.F, L)
         else:  # zeros at the wrapped positions: they must add nothing
             d = wide[:m]
