@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 
 def best_time(fn: Callable[[], object], repeat: int = 5, budget_s: float = 10.0) -> float:
-    """Seconds of the fastest of ``repeat`` calls after one warm-up call.
+    """Seconds of the fastest of ``repeat`` calls.
 
-    Stops early once ``budget_s`` seconds have been spent (slow naive loops).
+    The first call, which also warms up, counts too: a slow naive loop may get
+    no other. Stops early once ``budget_s`` seconds have been spent.
     """
     start = time.perf_counter()
     fn()
