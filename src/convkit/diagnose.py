@@ -79,10 +79,10 @@ def _pad_hint(pad: int) -> str:
     )
 
 
-def _size_slips(
+def size_slips(
     in_hw: tuple[int, ...], field: tuple[int, ...], stride: int, pad: int
 ) -> dict[str, tuple[int, ...]]:
-    """The output sizes ``(H_out, W_out)`` that the usual slips in the size formula give."""
+    """The output sizes (one per axis of ``in_hw``) that the usual slips in the formula give."""
     slips = {
         "no + 1": tuple((n + 2 * pad - f) // stride for n, f in zip(in_hw, field, strict=True)),
         "no stride": tuple(n + 2 * pad - f + 1 for n, f in zip(in_hw, field, strict=True)),
@@ -125,7 +125,7 @@ def conv_shape_mistake(
     oh, ow = out_shape[2:]
     pad, stride = int(conv_param.get("pad", 0)), int(conv_param.get("stride", 1))
     if in_hw is not None and field is not None:
-        slips = [k for k, v in _size_slips(in_hw, field, stride, pad).items() if v == (oh, ow)]
+        slips = [k for k, v in size_slips(in_hw, field, stride, pad).items() if v == (oh, ow)]
         if slips == ["no + 1"]:
             formula = "(W - F + 2P)/S + 1" if "pad" in conv_param else "(W - F)/S + 1"
             return _plus_one_hint(formula)
@@ -163,7 +163,7 @@ def diagnose_conv_shape(
     if hint is not None or tuple(out_shape[:2]) != tuple(expected_shape[:2]):
         return hint
     pad, stride = int(conv_param.get("pad", 0)), int(conv_param.get("stride", 1))
-    slips = _size_slips(x.shape[2:], w.shape[2:], stride, pad)
+    slips = size_slips(x.shape[2:], w.shape[2:], stride, pad)
     if pad > 0 and tuple(out_shape[2:]) == slips.get("no pad"):
         padded = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
         probe = _probe(conv_forward, padded, w.copy(), b.copy(), {**conv_param, "pad": 0})

@@ -48,6 +48,7 @@ from convkit.diagnose import (
     diagnose_score_map,
     diagnose_switches,
     fc_shape_mistake,
+    size_slips,
 )
 from convkit.gradcheck import eval_numerical_gradient_array, rel_error
 
@@ -92,19 +93,18 @@ def check_output_sizes(
             )
 
 
+_SLIP_HINTS = {
+    "no + 1": "did you drop the + 1? (W - F + 2P)/S counts the steps the window takes, the + 1 "
+    "its first position",
+    "no pad": "the padding is missing: P zeros on each side make the input W + 2P wide",
+    "no stride": "the stride is missing: the window moves S pixels at a time",
+}
+
+
 def _size_hint(got: Any, size: int, W: int, F: int, S: int, P: int) -> str | None:
-    """Name the slip in the size formula that gives ``got``, if one does."""
-    slips = {
-        "did you drop the + 1? (W - F + 2P)/S counts the steps the window takes, the + 1 "
-        "its first position": (W - F + 2 * P) // S,
-        "the padding is missing: P zeros on each side make the input W + 2P wide": (
-            (W - F) // S + 1 if P > 0 and W >= F else None
-        ),
-        "the stride is missing: the window moves S pixels at a time": (
-            W - F + 2 * P + 1 if S > 1 else None
-        ),
-    }
-    named = [slip for slip, wrong in slips.items() if wrong == got]
+    """Name the slip in the size formula that gives ``got`` (not ``size``), if one does."""
+    slips = size_slips((W,), (F,), S, P)
+    named = [hint for slip, hint in _SLIP_HINTS.items() if slips.get(slip) == (got,)]
     return "; or ".join(named) + "." if named else None
 
 
