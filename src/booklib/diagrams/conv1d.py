@@ -18,22 +18,13 @@ WEIGHT_COLOURS = {1: BLUE, 0: GREY, -1: RED}
 def conv_1d(x, w, stride: int = 1, pad: int = 0, dilation: int = 1) -> np.ndarray:
     """A 1-D convolution as convref's 2-D one on a single row.
 
-    The filter is given three rows (its taps in the middle one) so that the
-    vertical padding of the 2-D layer adds zeros only, at any stride.
+    The row is padded here, with ``pad`` zeros at each end, and the layer runs
+    with ``pad=0``: its own padding would add rows above and below as well.
     """
-    x = np.asarray(x, dtype=float)
-    w = np.asarray(w, dtype=float)
-    image = x.reshape(1, 1, 1, -1)
-    taps = np.zeros((1, 1, 2 * pad + 1, w.size))
-    taps[0, 0, pad] = w
-    param = {"stride": stride, "pad": pad, "dilation": dilation}
-    if dilation > 1:
-        # the vertical axis must not be dilated: pad it by hand instead
-        image = np.pad(image, ((0, 0), (0, 0), (0, 0), (pad, pad)))
-        out, _ = conv_forward_naive(image, w.reshape(1, 1, 1, -1), np.zeros(1),
-                                    {"stride": stride, "pad": 0, "dilation": dilation})
-        return out[0, 0, 0]
-    out, _ = conv_forward_naive(image, taps, np.zeros(1), param)
+    row = np.pad(np.asarray(x, dtype=float), pad).reshape(1, 1, 1, -1)
+    taps = np.asarray(w, dtype=float).reshape(1, 1, 1, -1)
+    param = {"stride": stride, "pad": 0, "dilation": dilation}
+    out, _ = conv_forward_naive(row, taps, np.zeros(1), param)
     return out[0, 0, 0]
 
 
