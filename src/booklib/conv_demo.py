@@ -53,6 +53,16 @@ def _plain(a: np.ndarray | float):
 def demo_steps(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int) -> list[Step]:
     """Every output number of ``conv(x, w, b)`` for a single image, with its arithmetic.
 
+    See :func:`_worked_out`, which also returns the output and the padded input.
+    """
+    return _worked_out(x, w, b, stride, pad)[2]
+
+
+def _worked_out(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int
+) -> tuple[np.ndarray, np.ndarray, list[Step]]:
+    """``(out, xpad, steps)``: convref's output, the padded image ``x[0]`` and every step.
+
     Parameters
     ----------
     x : ndarray, (1, C, H, W)
@@ -86,19 +96,7 @@ def demo_steps(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: in
                     Step(f, y, z, top, left, _plain(products), _plain(sums), _plain(b[f]),
                          _plain(value))
                 )
-    return steps
-
-
-def demo_data(x, w, b, stride: int, pad: int) -> dict:
-    """What the widget's JavaScript reads: the steps and the output shape."""
-    steps = demo_steps(x, w, b, stride, pad)
-    out, _ = conv_forward_naive(x, w, b, {"stride": stride, "pad": pad})
-    return {
-        "stride": stride,
-        "pad": pad,
-        "out_shape": list(out.shape[1:]),
-        "steps": [asdict(s) for s in steps],
-    }
+    return out, xpad, steps
 
 
 def _grid(values: np.ndarray, cls: str, label: str, mark=None) -> str:
@@ -133,11 +131,17 @@ class ConvDemoWidget:
 
 def conv_demo_widget(x, w, b, stride: int, pad: int) -> ConvDemoWidget:
     """The demo for one image ``x`` (1, C, H, W) and filters ``w`` (F, C, HH, WW)."""
-    data = demo_data(x, w, b, stride, pad)
+    out, xpad, steps = _worked_out(x, w, b, stride, pad)
+    # what the widget's JavaScript reads: the steps and the output shape
+    data = {
+        "stride": stride,
+        "pad": pad,
+        "out_shape": list(out.shape[1:]),
+        "steps": [asdict(s) for s in steps],
+    }
     uid = f"conv-demo-{next(_ids)}"
     n_filters, channels, hh, ww = w.shape
     _, h_out, w_out = data["out_shape"]
-    xpad = np.pad(x[0], ((0, 0), (pad, pad), (pad, pad)))
     hp, wp = xpad.shape[1:]
 
     def is_pad(i: int, j: int) -> str:
@@ -166,7 +170,6 @@ def conv_demo_widget(x, w, b, stride: int, pad: int) -> ConvDemoWidget:
     )
     # the whole output is written out, so the page reads without JavaScript;
     # the script empties it and fills it step by step
-    out, _ = conv_forward_naive(x, w, b, {"stride": stride, "pad": pad})
     outputs = "".join(
         _slice(f"out[0, {f}]", _grid(out[0, f], "cd-out", f"output slice {f}"))
         .replace('<div class="cd-slice">', f'<div class="cd-slice" data-f="{f}">', 1)
