@@ -8,11 +8,16 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 import yaml
+
+from tools.serve import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -112,9 +117,31 @@ def chromium_or_skip() -> str:
         "Chromium is missing: the browser test needs Debian's `chromium` package at "
         f"{CHROMIUM} (.ci/run installs it: apt-get install chromium)"
     )
+    skip_or_fail_in_ci(message)
+
+
+def skip_or_fail_in_ci(message: str) -> NoReturn:
+    """Skip the calling test with ``message``; fail it instead in CI (CI=true), where a
+    missing tool is a broken setup, not a choice."""
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(message)
     pytest.skip(message)
+
+
+@contextmanager
+def site_in_chromium() -> Iterator[tuple[str, Any]]:
+    """The built site served on 127.0.0.1 and Chromium launched (Playwright);
+    (base URL, browser). Skips (fails in CI) without Chromium."""
+    executable = chromium_or_skip()
+    site = built_site()
+    from playwright.sync_api import sync_playwright
+
+    with serving(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield base, browser
+        finally:
+            browser.close()
 
 
 def only_local(context, base: str, blocked: list[str] | None = None) -> list[str]:
