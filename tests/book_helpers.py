@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,51 @@ def toc_sources() -> list[Path]:
         assert existing, f"_toc.yml lists {name}, which has no source file"
         found.append(existing[0])
     return found
+
+
+CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
+
+
+@dataclass
+class Cell:
+    source: Path
+    line: int
+    code: str
+    metadata: dict
+
+    @property
+    def tags(self) -> set[str]:
+        return set(self.metadata.get("tags", []))
+
+    def where(self) -> str:
+        return f"{self.source.relative_to(BOOK)}:{self.line}"
+
+
+def split_options(body: str) -> tuple[dict, str]:
+    """A MyST code cell's options (YAML block or ``:key: value`` lines) and its code."""
+    if body.startswith("---\n"):
+        front, _, code = body[4:].partition("\n---\n")
+        return yaml.safe_load(front) or {}, code
+    options: dict = {}
+    lines = body.splitlines(keepends=True)
+    while lines and lines[0].startswith(":"):
+        key, _, value = lines.pop(0)[1:].partition(":")
+        options[key.strip()] = yaml.safe_load(value.strip())
+    return options, "".join(lines)
+
+
+def code_cells(sources: Iterable[Path] | None = None) -> list[Cell]:
+    """The MyST code cells of ``sources`` (default: every page of ``_toc.yml``)."""
+    cells = []
+    for source in toc_sources() if sources is None else sources:
+        if source.suffix != ".md":
+            continue
+        text = source.read_text(encoding="utf-8")
+        for match in CELL.finditer(text):
+            metadata, code = split_options(match.group(1))
+            line = text.count("\n", 0, match.start()) + 1
+            cells.append(Cell(source, line, code, metadata))
+    return cells
 
 
 CHROMIUM = "/usr/bin/chromium"
