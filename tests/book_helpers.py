@@ -18,11 +18,8 @@ from typing import Any, NoReturn
 import pytest
 import yaml
 
+from tools.paths import BOOK, HTML, ROOT
 from tools.serve import serving
-
-ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
-HTML = BOOK / "_build" / "html"
 
 
 def _entries(entries: list[dict] | None):
