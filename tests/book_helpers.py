@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
-HTML = BOOK / "_build" / "html"
+from tools.paths import BOOK, HTML, ROOT
+from tools.serve import serving
 
 
 def _entries(entries: list[dict] | None):
@@ -56,6 +59,51 @@ def toc_sources() -> list[Path]:
         assert existing, f"_toc.yml lists {name}, which has no source file"
         found.append(existing[0])
     return found
+
+
+CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
+
+
+@dataclass
+class Cell:
+    source: Path
+    line: int
+    code: str
+    metadata: dict
+
+    @property
+    def tags(self) -> set[str]:
+        return set(self.metadata.get("tags", []))
+
+    def where(self) -> str:
+        return f"{self.source.relative_to(BOOK)}:{self.line}"
+
+
+def split_options(body: str) -> tuple[dict, str]:
+    """A MyST code cell's options (YAML block or ``:key: value`` lines) and its code."""
+    if body.startswith("---\n"):
+        front, _, code = body[4:].partition("\n---\n")
+        return yaml.safe_load(front) or {}, code
+    options: dict = {}
+    lines = body.splitlines(keepends=True)
+    while lines and lines[0].startswith(":"):
+        key, _, value = lines.pop(0)[1:].partition(":")
+        options[key.strip()] = yaml.safe_load(value.strip())
+    return options, "".join(lines)
+
+
+def code_cells(sources: Iterable[Path] | None = None) -> list[Cell]:
+    """The MyST code cells of ``sources`` (default: every page of ``_toc.yml``)."""
+    cells = []
+    for source in toc_sources() if sources is None else sources:
+        if source.suffix != ".md":
+            continue
+        text = source.read_text(encoding="utf-8")
+        for match in CELL.finditer(text):
+            metadata, code = split_options(match.group(1))
+            line = text.count("\n", 0, match.start()) + 1
+            cells.append(Cell(source, line, code, metadata))
+    return cells
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -112,9 +160,31 @@ def chromium_or_skip() -> str:
         "Chromium is missing: the browser test needs Debian's `chromium` package at "
         f"{CHROMIUM} (.ci/run installs it: apt-get install chromium)"
     )
+    skip_or_fail_in_ci(message)
+
+
+def skip_or_fail_in_ci(message: str) -> NoReturn:
+    """Skip the calling test with ``message``; fail it instead in CI (CI=true), where a
+    missing tool is a broken setup, not a choice."""
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(message)
     pytest.skip(message)
+
+
+@contextmanager
+def site_in_chromium() -> Iterator[tuple[str, Any]]:
+    """The built site served on 127.0.0.1 and Chromium launched (Playwright);
+    (base URL, browser). Skips (fails in CI) without Chromium."""
+    executable = chromium_or_skip()
+    site = built_site()
+    from playwright.sync_api import sync_playwright
+
+    with serving(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield base, browser
+        finally:
+            browser.close()
 
 
 def only_local(context, base: str, blocked: list[str] | None = None) -> list[str]:

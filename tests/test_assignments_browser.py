@@ -18,10 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -31,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from book_helpers import CHROMIUM_ARGS, chromium_or_skip
+from jupyter_helpers import jupyter_server
 from test_assignments_support import KIT_ONLY, ROOT, cell_text, load, source_notebook
 
 from autograder.release import equip
@@ -44,12 +42,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 # recorded. (Playwright's request routing is not used: JupyterLab's settings
 # request stalls under it.)
 OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _nbgrader_id(cell: dict) -> str | None:
@@ -105,7 +97,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)
     news.write_text(json.dumps({"fetchNews": "false"}), encoding="utf-8")
-    token, port = secrets.token_hex(16), _free_port()
     env = dict(
         os.environ,
         PYTHONPATH=str(KIT_ONLY),
@@ -116,34 +107,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         IPYTHONDIR=str(root / ".ipython"),
     )
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
-        command.append("--ServerApp.allow_root=True")
-    log = (root / "lab.log").open("w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not start:\n{(root / 'lab.log').read_text()}")
-                time.sleep(0.3)
-        yield Lab(base, token, root)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with jupyter_server(
+        command, cwd=root, env=env, log=root / "lab.log", name="JupyterLab"
+    ) as server:
+        yield Lab(server.base, server.token, root)
 
 
 def _student_folder(lab: Lab, name: str, notebook: dict) -> str:

@@ -278,9 +278,10 @@ def graded_only(source: dict, released: dict) -> dict:
         for c in released["cells"]
         if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     }
+    ungraded = set(ungraded_solution_cells(source))
     for cell in copy["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in ungraded_solution_cells(source):
+        if grade_id in ungraded:
             cell["source"] = stubs[grade_id]
     return copy
 

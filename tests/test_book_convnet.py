@@ -200,17 +200,11 @@ def test_strip_needs_enough_correct_digits(split, predicted) -> None:
 
 @pytest.mark.slow
 def test_explorer_works_by_keyboard_at_phone_width(net, split, predicted) -> None:
-    from book_helpers import CHROMIUM_ARGS, built_site, chromium_or_skip
-    from playwright.sync_api import sync_playwright
+    from book_helpers import site_in_chromium
 
-    from tools.serve import serving
-
-    executable = chromium_or_skip()
-    site = built_site()
     picked = pick_digits(split.y_test, predicted)
     last = picked[-1]
-    with serving(site) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with site_in_chromium() as (base, browser):
         page = browser.new_page(viewport={"width": 390, "height": 844})
         errors: list[str] = []
         outside: list[str] = []
@@ -254,6 +248,5 @@ def test_explorer_works_by_keyboard_at_phone_width(net, split, predicted) -> Non
         assert not body.is_visible()
         answer.locator(".admonition-title").click()
         body.wait_for(state="visible")
-        browser.close()
     assert not errors, errors
     assert not outside, outside

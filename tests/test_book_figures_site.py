@@ -9,8 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
-from book_helpers import BOOK, built_site, html_path, toc_chapters
+from book_helpers import BOOK, built_site, code_cells, html_path, toc_chapters
 
 pytestmark = pytest.mark.slow
 
@@ -153,17 +152,12 @@ def test_chapter_two_has_pictures_all_along(site_figures) -> None:
     assert not bare, f"sections of chapter 2 without a figure: {bare}"
 
 
-FIGURE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n---\n(.*?)\n---\n", re.S | re.M)
-
-
 def captioned_cells(source: Path) -> int:
     """How many code cells of a chapter's source give their figure a caption."""
-    count = 0
-    for match in FIGURE_CELL.finditer(source.read_text(encoding="utf-8")):
-        options = yaml.safe_load(match.group(1)) or {}
-        if ((options.get("mystnb") or {}).get("figure") or {}).get("caption"):
-            count += 1
-    return count
+    return sum(
+        bool(((cell.metadata.get("mystnb") or {}).get("figure") or {}).get("caption"))
+        for cell in code_cells([source])
+    )
 
 
 def test_every_captioned_cell_shows_its_figure_once(site_figures) -> None:

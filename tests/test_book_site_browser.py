@@ -24,7 +24,6 @@ Screenshots of every page at both widths land in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,18 +31,16 @@ from urllib.parse import urldefrag, urljoin
 
 import pytest
 from book_helpers import (
-    CHROMIUM_ARGS,
     ROOT,
-    built_site,
-    chromium_or_skip,
     html_path,
     only_local,
+    site_in_chromium,
+    skip_or_fail_in_ci,
     toc_chapters,
     toc_files,
 )
 
 from tools import axe_core
-from tools.serve import serving
 
 pytestmark = pytest.mark.slow
 
@@ -74,9 +71,7 @@ def axe_script() -> str:
         f"axe-core {axe_core.VERSION} is not installed: run `make test` (or "
         "`.venv/bin/python -m tools.axe_core`, which needs npm) to fetch it"
     )
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(message)
-    pytest.skip(message)
+    skip_or_fail_in_ci(message)
 
 
 @dataclass
@@ -94,15 +89,9 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
-    executable = chromium_or_skip()
-    html = built_site()
-    from playwright.sync_api import sync_playwright
-
-    with serving(html) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with site_in_chromium() as (base, browser):
         state = Site(base, browser)
         yield state
-        browser.close()
     assert not state.blocked, f"requests left the site: {state.blocked}"
 
 

@@ -16,62 +16,15 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import yaml
-from book_helpers import BOOK, toc_sources
+from book_helpers import BOOK, code_cells, split_options, toc_sources
 
 from tools.paths import ASSIGNMENT_IDS
 
 MAX_LINE = 80
 HIDDEN = {"hide-input", "remove-input", "remove-cell"}
 GLUE_FUNCTIONS = {"glue", "g"}  # the chapters' `g` is a formatting wrapper of glue
-CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
-
-
-@dataclass
-class Cell:
-    source: Path
-    line: int
-    code: str
-    metadata: dict
-
-    @property
-    def tags(self) -> set[str]:
-        return set(self.metadata.get("tags", []))
-
-    def where(self) -> str:
-        return f"{self.source.relative_to(BOOK)}:{self.line}"
-
-
-def split_options(body: str) -> tuple[dict, str]:
-    """A MyST code cell's options (YAML block or ``:key: value`` lines) and its code."""
-    if body.startswith("---\n"):
-        front, _, code = body[4:].partition("\n---\n")
-        return yaml.safe_load(front) or {}, code
-    options: dict = {}
-    lines = body.splitlines(keepends=True)
-    while lines and lines[0].startswith(":"):
-        key, _, value = lines.pop(0)[1:].partition(":")
-        options[key.strip()] = yaml.safe_load(value.strip())
-    return options, "".join(lines)
-
-
-def code_cells() -> list[Cell]:
-    cells = []
-    for source in toc_sources():
-        if source.suffix != ".md":
-            continue
-        text = source.read_text(encoding="utf-8")
-        for match in CELL.finditer(text):
-            metadata, code = split_options(match.group(1))
-            line = text.count("\n", 0, match.start()) + 1
-            cells.append(Cell(source, line, code, metadata))
-    return cells
-
-
 def called_names(tree: ast.AST) -> set[str]:
     names = set()
     for node in ast.walk(tree):

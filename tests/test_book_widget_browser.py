@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from book_helpers import CHROMIUM_ARGS, built_site, chromium_or_skip, only_local
+from book_helpers import only_local, site_in_chromium
 from notes_data import DEMO_OUT
-
-from tools.serve import serving
 
 pytestmark = pytest.mark.slow
 
@@ -27,16 +25,10 @@ NOTES_VALUES = [int(v) for v in DEMO_OUT[0].ravel()]
 
 @pytest.fixture(scope="module")
 def phone() -> Iterator[dict]:
-    executable = chromium_or_skip()
-    site = built_site()
-    from playwright.sync_api import sync_playwright
-
-    with serving(site) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with site_in_chromium() as (base, browser):
         context = browser.new_context(viewport=PHONE, device_scale_factor=1)
         blocked = only_local(context, base)
         yield {"base": base, "context": context, "blocked": blocked}
-        browser.close()
 
 
 @pytest.fixture()

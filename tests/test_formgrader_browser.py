@@ -14,18 +14,15 @@ from __future__ import annotations
 import csv
 import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from book_helpers import CHROMIUM_ARGS, chromium_or_skip, only_local
+from jupyter_helpers import jupyter_server
 
 pytestmark = pytest.mark.slow
 
@@ -51,12 +48,6 @@ def _nbgrader(course: Path, *args: str) -> None:
     assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout}{done.stderr}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the course with ps2 released and one submission autograded."""
@@ -79,35 +70,11 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def formgrader(course: Path) -> Iterator[tuple[str, str]]:
     """formgrader started from the course root, as the README says; (base URL, token)."""
-    port, token = _free_port(), secrets.token_hex(16)
-    log = (course / "server.log").open("w")
-    server = subprocess.Popen(
-        [str(BIN / "jupyter"), "server", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={token}",
-         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
-        cwd=course, env=_env(course),
-        stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("formgrader did not start:\n"
-                                + (course / "server.log").read_text()[-3000:])
-                time.sleep(0.3)
-        yield base, token
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    command = [str(BIN / "jupyter"), "server"]
+    with jupyter_server(
+        command, cwd=course, env=_env(course), log=course / "server.log", name="formgrader"
+    ) as server:
+        yield server.base, server.token
 
 
 def test_written_answer_graded_in_formgrader(course: Path, formgrader, tmp_path: Path) -> None:
