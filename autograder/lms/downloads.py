@@ -46,11 +46,10 @@ from pathlib import Path
 
 from autograder.lms.archives import Findings, Leaf, Limits, is_archive, walk
 from autograder.lms.errors import LmsError
-from autograder.lms.rosters import ColumnMatch, Roster
+from autograder.lms.rosters import BLACKBOARD, CANVAS, MOODLE, PLAIN, ColumnMatch, Roster
 from autograder.lms.text import fold
 
 NOTEBOOK = ".ipynb"
-CANVAS, MOODLE, BLACKBOARD, PLAIN = "canvas", "moodle", "blackboard", "plain"
 
 _CANVAS = re.compile(
     r"^(?P<name>[^_]+?)(?P<late>_(?i:late))?_(?P<uid>\d+)_(?P<fid>\d+)_(?P<rest>.+)$")
