@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from autograder.lms.archives import Findings, Leaf, Limits, is_archive, walk
+from autograder.lms.archives import Findings, Leaf, Limits, walk
 from autograder.lms.errors import LmsError
 from autograder.lms.rosters import BLACKBOARD, CANVAS, MOODLE, PLAIN, ColumnMatch, Roster
 from autograder.lms.text import fold
@@ -410,6 +410,6 @@ def place(report: DownloadReport, submitted_dir: Callable[[str], Path],
     return written
 
 
-__all__ = ["Candidate", "DownloadReport", "Naming", "Submission", "is_archive",
+__all__ = ["Candidate", "DownloadReport", "Naming", "Submission",
            "parse_lms_name", "place", "plain_naming", "scan_downloads",
            "split_copy_suffixes"]
