@@ -33,6 +33,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from autograder.lms.errors import LmsError
@@ -132,10 +133,15 @@ class Roster:
 
     def row(self, student_id: str) -> dict[str, str]:
         """The roster row of ``student_id`` (KeyError if not on the roster)."""
+        return self._by_id[student_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, str]]:
+        # built on first use: the exports look up every student, some once per column
+        by_id: dict[str, dict[str, str]] = {}
         for row in self.rows:
-            if row[self.id_column] == student_id:
-                return row
-        raise KeyError(student_id)
+            by_id.setdefault(row[self.id_column], row)  # the first, as a scan would find
+        return by_id
 
     def match_columns(self) -> list[str]:
         """Columns that may name students in download names, in tie-break order."""
