@@ -782,6 +782,30 @@ def test_canvas_manual_posting_row_is_kept(tmp_path: Path) -> None:
     assert table[4] == ["Doe, Jane", "1002", "S1002", "jdoe", "CNN 101", "5"]
 
 
+@pytest.mark.parametrize("structure", ["{nbgrader_step}/{student_id}/{assignment_id}",
+                                       "{nbgrader_step}/{assignment_id}/{student_id}"])
+def test_student_folders_follow_the_layout_and_read_the_root_literally(
+        tmp_path: Path, structure: str) -> None:
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.lms.courseroot import student_folders
+
+    root = tmp_path / "course [2026]*"  # glob characters in the course root
+    coursedir = CourseDirectory(root=str(root), directory_structure=structure)
+
+    def folder(sid: str, assignment: str) -> Path:
+        return Path(coursedir.format_path(coursedir.submitted_directory, sid, assignment))
+
+    for sid in ("bob", "alice"):
+        folder(sid, NB).mkdir(parents=True)
+    folder("carol", "ps2_pooling").mkdir(parents=True)  # another assignment
+    folder("dan", NB).parent.mkdir(parents=True, exist_ok=True)
+    folder("dan", NB).write_text("a file, not a submission")
+    found = student_folders(coursedir, coursedir.submitted_directory, NB)
+    assert found == {"alice": folder("alice", NB), "bob": folder("bob", NB)}
+    assert list(found) == ["alice", "bob"]
+
+
 def test_course_root_option_before_or_after_the_verb(tmp_path: Path) -> None:
     import argparse
 

@@ -275,7 +275,7 @@ class TestSettings:
     def test_an_assignment_id_that_is_a_path_is_refused(self, report, capsys, bad):
         root, _ = report
         assert main(["--course-root", str(root), "similarity", bad]) == 2
-        assert "is not an assignment id" in capsys.readouterr().err
+        assert "is not usable as a folder name" in capsys.readouterr().err
 
     def test_autograded_notebooks_can_be_compared_instead(self, report, tmp_path, capsys):
         import shutil

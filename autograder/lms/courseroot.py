@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,3 +68,20 @@ def in_course_root(root: str | os.PathLike[str]) -> Iterator[Path]:
         yield Path(root)
     finally:
         os.chdir(before)
+
+
+def student_folders(coursedir, directory: str, assignment: str) -> dict[str, Path]:
+    """Student id -> folder of every student who has ``assignment`` in nbgrader's
+    ``directory`` step (e.g. ``coursedir.submitted_directory``), sorted by id.
+
+    ``coursedir`` is nbgrader's ``CourseDirectory``; its ``directory_structure`` decides
+    where the student id sits in the path. The course root is matched literally, so a
+    root whose name holds ``[`` or ``*`` is not read as a pattern.
+    """
+    pattern = coursedir.format_path(directory, "*", assignment)
+    root = str(coursedir.root)
+    if pattern.startswith(root):
+        pattern = glob.escape(root) + pattern[len(root):]
+    star = Path(pattern).parts.index("*")
+    found = {Path(p).parts[star]: Path(p) for p in glob.glob(pattern) if os.path.isdir(p)}
+    return dict(sorted(found.items()))

@@ -44,13 +44,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from autograder.lms.archives import Findings, Leaf, Limits, is_archive, walk
+from autograder.lms.archives import Findings, Leaf, Limits, walk
 from autograder.lms.errors import LmsError
-from autograder.lms.rosters import ColumnMatch, Roster
+from autograder.lms.rosters import BLACKBOARD, CANVAS, MOODLE, PLAIN, ColumnMatch, Roster
 from autograder.lms.text import fold
 
 NOTEBOOK = ".ipynb"
-CANVAS, MOODLE, BLACKBOARD, PLAIN = "canvas", "moodle", "blackboard", "plain"
 
 _CANVAS = re.compile(
     r"^(?P<name>[^_]+?)(?P<late>_(?i:late))?_(?P<uid>\d+)_(?P<fid>\d+)_(?P<rest>.+)$")
@@ -411,6 +410,6 @@ def place(report: DownloadReport, submitted_dir: Callable[[str], Path],
     return written
 
 
-__all__ = ["Candidate", "DownloadReport", "Naming", "Submission", "is_archive",
+__all__ = ["Candidate", "DownloadReport", "Naming", "Submission",
            "parse_lms_name", "place", "plain_naming", "scan_downloads",
            "split_copy_suffixes"]

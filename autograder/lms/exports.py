@@ -107,18 +107,13 @@ def number(value: float | None, places: int = 2) -> str:
 
 
 def align(roster: Roster, rows: Iterable[GradeRow],
-          max_score: float | None = None) -> tuple[list[GradeRow], list[str]]:
-    """Rows in roster order, a ``missing`` row for every roster student without one.
-
-    Returns the rows and the ids of rows whose student is not on the roster (dropped).
-    """
-    by_id = {}
-    for row in rows:
-        by_id[row.student_id] = row
-    ordered = [by_id.pop(sid, None) or GradeRow(sid, None, max_score, "missing",
-                                                 reason="nothing collected")
-               for sid in roster.ids]
-    return ordered, sorted(by_id)
+          max_score: float | None = None) -> list[GradeRow]:
+    """Rows in roster order, a ``missing`` row for every roster student without one
+    (rows of students not on the roster are left out)."""
+    by_id = {row.student_id: row for row in rows}
+    return [by_id.get(sid) or GradeRow(sid, None, max_score, "missing",
+                                       reason="nothing collected")
+            for sid in roster.ids]
 
 
 def _scaled(row: GradeRow, points: float | None, partial: bool = False) -> str:
@@ -164,7 +159,7 @@ def write_canvas(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
         raise LmsError(f"a Canvas export needs Canvas's gradebook export as roster; "
                        f"{roster.path} is a {roster.lms} roster")
     rows = list(rows)
-    ordered, _ = align(roster, rows, rows[0].max_score if rows else None)
+    ordered = align(roster, rows, rows[0].max_score if rows else None)
     column = lms_column(roster, column or assignment) or column or assignment
     identity = [c for c in CANVAS_IDENTITY if c in roster.columns]
     max_score = next((r.max_score for r in ordered if r.max_score), None)
@@ -194,7 +189,7 @@ def write_moodle(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
     if roster.lms != MOODLE:
         raise LmsError(f"a Moodle export needs Moodle's grading worksheet as roster; "
                        f"{roster.path} is a {roster.lms} roster")
-    ordered, _ = align(roster, rows)
+    ordered = align(roster, rows)
     columns = list(roster.columns)
     if "Feedback comments" not in columns:
         columns.append("Feedback comments")
@@ -233,7 +228,7 @@ def write_blackboard(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
     if roster.lms != BLACKBOARD:
         raise LmsError(f"a Blackboard export needs the Grade Center download as roster; "
                        f"{roster.path} is a {roster.lms} roster")
-    ordered, _ = align(roster, rows)
+    ordered = align(roster, rows)
     column = lms_column(roster, column or assignment) or column or assignment
     match = re.search(r"\[Total Pts:\s*([0-9.,]+)", column)
     points = _points(match.group(1)) if match else None
@@ -255,7 +250,7 @@ def write_generic(path: str | Path, roster: Roster, rows: Iterable[GradeRow],
     cells (the pipeline's notes and per-cell scores); a student without one gets empty
     cells.
     """
-    ordered, _ = align(roster, rows)
+    ordered = align(roster, rows)
     name_column = {"canvas": "Student", "moodle": "Full name"}.get(roster.lms, "name")
     records = []
     for row in ordered:

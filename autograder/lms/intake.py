@@ -19,7 +19,6 @@ short roster never shrinks ps1's export.
 
 from __future__ import annotations
 
-import glob
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
 from autograder.lms.archives import Limits
+from autograder.lms.courseroot import student_folders
 from autograder.lms.downloads import NOTEBOOK, DownloadReport, place, scan_downloads
 from autograder.lms.errors import LmsError
 from autograder.lms.gradebook import forget_submission, set_duedates
@@ -121,9 +121,7 @@ def collect_downloads(course_root: str | Path, config: Config, assignment: str,
         result.times[sid] = when
         if when.when is not None:
             stamps[sid] = timestamp_text(when.when)
-    pattern = coursedir.format_path(coursedir.submitted_directory, "*", assignment)
-    star = Path(pattern).parts.index("*")
-    before_ids = {Path(p).parts[star] for p in glob.glob(pattern)}
+    before_ids = set(student_folders(coursedir, coursedir.submitted_directory, assignment))
     before = {sid: _snapshot(submitted(sid)) for sid in before_ids | set(roster.ids)}
     on_roster = set(roster.ids)
     place(report, submitted, sorted(on_roster | before_ids), stamps)

@@ -33,6 +33,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from autograder.lms.errors import LmsError
@@ -86,11 +87,7 @@ class ColumnMatch:
 
     def owners(self, tokens: Iterable[str]) -> list[str]:
         """Student ids that any of ``tokens`` (names seen in a download) refers to."""
-        found: set[str] = set()
-        for token in tokens:
-            for form in _token_forms(token):
-                found |= self.index.get(form, set())
-        return sorted(found)
+        return sorted(_owners(self.index, tokens))
 
     def describe(self) -> str:
         others = ", ".join(f"'{c}' {n}" for c, n in self.tried[1:])
@@ -136,10 +133,15 @@ class Roster:
 
     def row(self, student_id: str) -> dict[str, str]:
         """The roster row of ``student_id`` (KeyError if not on the roster)."""
+        return self._by_id[student_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, str]]:
+        # built on first use: the exports look up every student, some once per column
+        by_id: dict[str, dict[str, str]] = {}
         for row in self.rows:
-            if row[self.id_column] == student_id:
-                return row
-        raise KeyError(student_id)
+            by_id.setdefault(row[self.id_column], row)  # the first, as a scan would find
+        return by_id
 
     def match_columns(self) -> list[str]:
         """Columns that may name students in download names, in tie-break order."""
@@ -167,13 +169,7 @@ class Roster:
         results = []
         for rank, column in enumerate(self.match_columns()):
             index = self._index(column)
-            matched = 0
-            for tokens in entries:
-                owners = set()
-                for token in tokens:
-                    for form in _token_forms(token):
-                        owners |= index.get(form, set())
-                matched += len(owners) == 1
+            matched = sum(len(_owners(index, tokens)) == 1 for tokens in entries)
             results.append((matched, -rank, column, index))
         results.sort(key=lambda r: (r[0], r[1]), reverse=True)
         best = results[0]
@@ -205,6 +201,15 @@ def _token_forms(token: str) -> set[str]:
     """Lookup keys of a name seen in a download (see :func:`_value_forms`)."""
     forms = {"=" + fold(token)} if fold(token) else set()
     return forms | {"~" + f for f in (slug(token), ascii_slug(token)) if f}
+
+
+def _owners(index: dict[str, set[str]], tokens: Iterable[str]) -> set[str]:
+    """Student ids of ``index`` (a column's :meth:`Roster._index`) that any token names."""
+    found: set[str] = set()
+    for token in tokens:
+        for form in _token_forms(token):
+            found |= index.get(form, set())
+    return found
 
 
 def check_student_id(value: str, where: str) -> str:

@@ -3,19 +3,16 @@
 Reads nbgrader's configuration from the course root, compares the answer cells of
 every collected (or autograded) submission and writes the report under
 ``<data directory>/similarity/<assignment>/``. Exit status 0 when the report was
-written; an unusable course or assignment raises ``ValueError`` (the caller prints it).
+written; an unusable course or assignment raises ``CourseError`` or ``ValueError``
+(the caller prints it).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from pathlib import Path
 
-from autograder.lms.courseroot import CONFIG_NAME
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 STEPS = {"submitted": "submitted_directory", "autograded": "autograded_directory"}
 
 
@@ -40,29 +37,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the report; prints where it went and the pairs flagged."""
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
-
+    from autograder.course import Course, check_id
     from autograder.similarity import report as report_mod
     from autograder.similarity.compare import compare_cells, overall
-    from autograder.similarity.notebooks import SimilarityError, collect_answers
+    from autograder.similarity.notebooks import collect_answers
     from autograder.similarity.settings import Similarity
 
-    if not _ID.match(args.assignment) or ".." in args.assignment:
-        raise SimilarityError(f"assignment {args.assignment!r} is not an assignment id: use "
-                              "letters, digits, '.', '_' and '-', starting with a letter or digit")
-    root = Path(getattr(args, "course_root", None) or ".").resolve()
-    if not (root / CONFIG_NAME).is_file():
-        raise SimilarityError(f"{root} has no {CONFIG_NAME}: run from the course root "
-                              "or pass --course-root")
-    config = PyFileConfigLoader(CONFIG_NAME, path=str(root)).load_config()
-    coursedir = CourseDirectory(config=config)
-    coursedir.root = str(root)
-    settings = Similarity(config=config)
+    check_id("assignment", args.assignment)
+    course = Course.load(getattr(args, "course_root", None) or ".")
+    settings = Similarity(config=course.config)
     params = settings.params()
 
     started = time.perf_counter()
-    collected = collect_answers(coursedir, args.assignment, STEPS[args.step])
+    collected = collect_answers(course.coursedir, args.assignment, STEPS[args.step])
     client = _client(args.scheduler or settings.scheduler or None)
     try:
         results = compare_cells(collected.tasks, params, client)
@@ -80,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     )
     report.seconds = time.perf_counter() - started
     out = Path(args.out) if args.out else Path(settings.data_directory)
-    folder = (out if out.is_absolute() else root / out) / "similarity" / args.assignment
+    folder = (out if out.is_absolute() else course.root / out) / "similarity" / args.assignment
     paths = report_mod.write(report, folder)
     flagged = sum(p.similarity >= params.flag_threshold for r in results for p in r.pairs)
     clusters = sum(len(r.clusters) for r in results)

@@ -7,14 +7,13 @@ for that student; it never stops the others.
 
 from __future__ import annotations
 
-import glob
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader.coursedir import CourseDirectory
 
+from autograder.lms.courseroot import student_folders
 from autograder.similarity.compare import CellTask
 
 
@@ -60,12 +59,8 @@ def collect_answers(coursedir: CourseDirectory, assignment: str, step: str) -> C
         raise SimilarityError(
             f"assignment {assignment!r} has no release notebook in {release}: release it first"
         )
-    pattern = coursedir.format_path(getattr(coursedir, step), "*", assignment)
-    root = str(coursedir.root)
-    if pattern.startswith(root):  # a course root holding [ or * is not a pattern
-        pattern = glob.escape(root) + pattern[len(root):]
-    folders = sorted(Path(p) for p in glob.glob(pattern) if os.path.isdir(p))
-    students = [f.parent.name for f in folders]
+    found = student_folders(coursedir, getattr(coursedir, step), assignment)
+    students, folders = list(found), list(found.values())
     if not students:
         where = coursedir.format_path(getattr(coursedir, step), "<student>", assignment)
         first = "grade" if step == "autograded_directory" else "collect"
