@@ -28,6 +28,7 @@ from autograder import cells as C
 from autograder.__main__ import main as cli
 from autograder.demo import REPO, setup_course, synthetic, toy
 from autograder.grade.sandbox import bwrap_works
+from autograder.release import generate
 
 UNSAFE = ["--unsafe-no-sandbox"] if not bwrap_works() else []
 DUE = "2026-12-04 23:59 UTC"
@@ -193,9 +194,7 @@ def test_rosters_are_per_assignment_and_course_root_works_from_anywhere(graded, 
     folder = course.source_dir(other)
     folder.mkdir(parents=True)
     nbformat.write(toy.source_notebook(), folder / f"{other}.ipynb")
-    from autograder.demo.workspace import generate_release
-
-    generate_release(course, other)
+    generate(course, other)
     short = tmp_path / "short.csv"
     short.write_text("student_id\njdoe\nllate\n")
     downloads = tmp_path / "toy2-downloads"
