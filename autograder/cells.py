@@ -47,7 +47,9 @@ def meta(cell: NotebookNode) -> dict:
 
 
 def grade_id(cell: NotebookNode) -> str | None:
-    return meta(cell).get("grade_id")
+    """The cell's grade id; None when it has none or it is not text."""
+    value = meta(cell).get("grade_id")
+    return value if isinstance(value, str) else None
 
 
 def is_test(cell: NotebookNode) -> bool:

@@ -183,6 +183,16 @@ def test_other_repairs(toy_pair):
     assert C.meta(nb.cells[-1]) == {}
 
 
+def test_a_grade_id_that_is_not_text_is_taken_off(toy_pair):
+    release, source = toy_pair
+    nb = make_notebook("perfect", release, source)
+    C.cells_by_id(nb)["relu"].metadata.nbgrader["grade_id"] = ["relu"]  # unhashable
+    report = check_and_repair(nb, release)
+    assert report.tampered == ["a cell's grade id is not text (its metadata removed)"]
+    assert report.notes == ["answer cell 'relu' is missing (deleted or unlabelled)"]
+    assert all(isinstance(C.meta(c).get("grade_id", ""), str) for c in nb.cells)
+
+
 # -- static scan -----------------------------------------------------------------------
 
 @pytest.mark.parametrize(
