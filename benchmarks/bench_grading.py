@@ -50,17 +50,15 @@ def build(workdir: Path, assignment: str, cell_timeout: float):
 def place(course, assignment: str, count: int) -> None:
     import nbformat
 
-    from autograder import cells as C
-    from autograder.demo import synthetic
+    from autograder.demo import release_and_source, synthetic
 
-    release_path = course.release_notebooks(assignment)[0]
-    release = C.read_notebook(release_path)
-    source = C.read_notebook(course.source_dir(assignment) / release_path.name)
+    release, source = release_and_source(course, assignment)
     for i in range(count):
         kind = "infinite_loop" if i == count - 1 else MIX[i % len(MIX)]
         folder = course.submitted_dir(f"b{i:03d}", assignment)
         folder.mkdir(parents=True)
-        nbformat.write(synthetic.make_notebook(kind, release, source), folder / release_path.name)
+        nbformat.write(synthetic.make_notebook(kind, release, source),
+                       folder / f"{assignment}.ipynb")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,9 +24,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import cells as C
 from autograder.__main__ import main as cli
-from autograder.demo import REPO, setup_course, synthetic, toy
+from autograder.demo import REPO, release_and_source, setup_course, synthetic, toy
 from autograder.grade.sandbox import bwrap_works
 from autograder.release import generate
 
@@ -95,8 +94,7 @@ def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lms-cli")
     course, assignment = setup_course(tmp, toy.ASSIGNMENT, cell_timeout=4,
                                       extra_settings=SETTINGS)
-    release = C.read_notebook(course.release_notebooks(assignment)[0])
-    source = C.read_notebook(course.source_dir(assignment) / f"{assignment}.ipynb")
+    release, source = release_and_source(course, assignment)
 
     def nb(kind: str) -> bytes:
         return nbformat.writes(synthetic.make_notebook(kind, release, source)).encode()
