@@ -35,9 +35,12 @@ def read_notebook(path: str | Path) -> NotebookNode:
     if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
         raise NotebookReadError(f"{name} is JSON but not a Jupyter notebook")
     try:
-        return nbformat.reads(json.dumps(data), as_version=4)
+        nb = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as err:  # nbformat raises several unrelated types
         raise NotebookReadError(f"{name} is not a valid notebook: {err}") from None
+    if not all(isinstance(cell.get("source"), str) for cell in nb.cells):
+        raise NotebookReadError(f"{name} is not a valid notebook: a cell's source is not text")
+    return nb
 
 
 def meta(cell: NotebookNode) -> dict:
@@ -47,7 +50,9 @@ def meta(cell: NotebookNode) -> dict:
 
 
 def grade_id(cell: NotebookNode) -> str | None:
-    return meta(cell).get("grade_id")
+    """The cell's grade id; None when it has none or it is not text."""
+    value = meta(cell).get("grade_id")
+    return value if isinstance(value, str) else None
 
 
 def is_test(cell: NotebookNode) -> bool:

@@ -41,7 +41,10 @@ def check_and_repair(submitted: NotebookNode, release: NotebookNode) -> Integrit
     seen: set[str] = set()
     for cell in submitted.cells:
         gid = C.grade_id(cell)
-        if gid in seen:
+        if gid is None and C.meta(cell).get("grade_id") is not None:
+            report.tampered.append("a cell's grade id is not text (its metadata removed)")
+            del cell.metadata["nbgrader"]
+        elif gid in seen:
             report.tampered.append(f"a second cell claims grade id '{gid}' (its metadata removed)")
             del cell.metadata["nbgrader"]
         elif gid:

@@ -38,45 +38,27 @@ MIX = ["perfect", "partial", "wrong_shapes", "raises", "tampered_test", "infinit
        "perfect", "untouched"]
 
 
-def build(workdir: Path, assignment: str | None, cell_timeout: float):
-    import nbformat
+def build(workdir: Path, assignment: str, cell_timeout: float):
+    from autograder.demo import setup_course
 
-    from autograder.demo import toy
-    from autograder.demo.workspace import add_source, generate_release, make_course
-
-    settings = (f"c.Execute.timeout = {int(cell_timeout)}\n"
-                "c.Execute.interrupt_on_timeout = True\n"
-                f"c.Autograder.cell_timeout = {cell_timeout}\n")
-    course = make_course(workdir / "course", course_id="bench", extra_config=settings)
-    if assignment and (ROOT / "solutions" / assignment).is_dir():
-        add_source(course, assignment, ROOT / "solutions" / assignment)
-    else:
-        assignment = toy.ASSIGNMENT
-        course.source_dir(assignment).mkdir(parents=True)
-        nbformat.write(toy.source_notebook(),
-                       course.source_dir(assignment) / f"{assignment}.ipynb")
-    generate_release(course, assignment)
-    kit = ROOT / "assignments" / assignment
-    if kit.is_dir():
-        shutil.copytree(kit, course.release_dir(assignment), dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
-    return course, assignment
+    # Plain nbgrader reads ``Execute``; the autograder reads ``Autograder.cell_timeout``.
+    return setup_course(workdir, assignment, cell_timeout, extra_settings=(
+        f"c.Execute.timeout = {int(cell_timeout)}\n"
+        "c.Execute.interrupt_on_timeout = True\n"))
 
 
 def place(course, assignment: str, count: int) -> None:
     import nbformat
 
-    from autograder import cells as C
-    from autograder.demo import synthetic
+    from autograder.demo import release_and_source, synthetic
 
-    release_path = course.release_notebooks(assignment)[0]
-    release = C.read_notebook(release_path)
-    source = C.read_notebook(course.source_dir(assignment) / release_path.name)
+    release, source = release_and_source(course, assignment)
     for i in range(count):
         kind = "infinite_loop" if i == count - 1 else MIX[i % len(MIX)]
         folder = course.submitted_dir(f"b{i:03d}", assignment)
         folder.mkdir(parents=True)
-        nbformat.write(synthetic.make_notebook(kind, release, source), folder / release_path.name)
+        nbformat.write(synthetic.make_notebook(kind, release, source),
+                       folder / f"{assignment}.ipynb")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook
 
 from autograder.__main__ import main as cli
 from autograder.collect import collect
-from autograder.demo import setup_course, synthetic, toy
+from autograder.demo import release_and_source, setup_course, synthetic, toy
 from autograder.grade.sandbox import bwrap_works
 from tests.test_autograder_postgres import postgres_url  # noqa: F401  (a fixture)
 
@@ -92,12 +92,9 @@ def _kill_when_busy(procs: list, scratch: Path, done: threading.Event) -> list[s
 def _grade_on(address: str, procs: list, scratch: Path, tmp_path: Path, settings: str):
     course, assignment = setup_course(tmp_path, toy.ASSIGNMENT, cell_timeout=3,
                                       extra_settings=settings)
-    release = course.release_notebooks(assignment)[0]
-    from autograder import cells as C
-
-    source = C.read_notebook(course.source_dir(assignment) / release.name)
-    roster = synthetic.build_downloads(tmp_path / "downloads", assignment,
-                                       C.read_notebook(release), source, CASES)
+    release, source = release_and_source(course, assignment)
+    roster = synthetic.build_downloads(tmp_path / "downloads", assignment, release, source,
+                                       CASES)
     collect(course, assignment, tmp_path / "downloads", roster)
     done = threading.Event()
     killed: list[str] = []

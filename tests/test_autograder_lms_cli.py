@@ -24,10 +24,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import cells as C
 from autograder.__main__ import main as cli
-from autograder.demo import REPO, setup_course, synthetic, toy
+from autograder.demo import REPO, release_and_source, setup_course, synthetic, toy
 from autograder.grade.sandbox import bwrap_works
+from autograder.release import generate
 
 UNSAFE = ["--unsafe-no-sandbox"] if not bwrap_works() else []
 DUE = "2026-12-04 23:59 UTC"
@@ -94,8 +94,7 @@ def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lms-cli")
     course, assignment = setup_course(tmp, toy.ASSIGNMENT, cell_timeout=4,
                                       extra_settings=SETTINGS)
-    release = C.read_notebook(course.release_notebooks(assignment)[0])
-    source = C.read_notebook(course.source_dir(assignment) / f"{assignment}.ipynb")
+    release, source = release_and_source(course, assignment)
 
     def nb(kind: str) -> bytes:
         return nbformat.writes(synthetic.make_notebook(kind, release, source)).encode()
@@ -193,9 +192,7 @@ def test_rosters_are_per_assignment_and_course_root_works_from_anywhere(graded, 
     folder = course.source_dir(other)
     folder.mkdir(parents=True)
     nbformat.write(toy.source_notebook(), folder / f"{other}.ipynb")
-    from autograder.demo.workspace import generate_release
-
-    generate_release(course, other)
+    generate(course, other)
     short = tmp_path / "short.csv"
     short.write_text("student_id\njdoe\nllate\n")
     downloads = tmp_path / "toy2-downloads"

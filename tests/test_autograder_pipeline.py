@@ -30,7 +30,7 @@ from nbgrader.api import Gradebook
 
 from autograder import cells as C
 from autograder.__main__ import main as cli
-from autograder.demo import run_demo, setup_course, synthetic, toy
+from autograder.demo import release_and_source, run_demo, setup_course, synthetic, toy
 from autograder.feedback import feedback, hidden_lines
 from autograder.grade.execute import HIDDEN_FAILED as HIDDEN_FRAME
 from autograder.grade.sandbox import bwrap_works
@@ -91,9 +91,7 @@ def demo(tmp_path_factory):
     run = run_demo(tmp_path_factory.mktemp("demo"), ASSIGNMENT, workers=2, progress=False,
                    unsafe=UNSAFE,
                    cell_timeout=4, extra_settings=FAST, say=lambda *_: None)
-    release_path = run.course.release_notebooks(run.assignment)[0]
-    release = C.read_notebook(release_path)
-    source = C.read_notebook(run.course.source_dir(run.assignment) / release_path.name)
+    release, source = release_and_source(run.course, run.assignment)
     kit = run.course.release_dir(run.assignment)
     expected = {kind: oracle_score(synthetic.make_notebook(kind, release, source), source, kit)
                 for kind in ORACLE}
@@ -274,9 +272,7 @@ def test_the_other_assignments_grade_the_same_way(tmp_path, assignment):
              synthetic.Case("s005", "malformed"), synthetic.Case("s006", "partial")]
     run = run_demo(tmp_path, assignment, workers=2, cases=cases, progress=False, unsafe=UNSAFE,
                    cell_timeout=10, extra_settings=FAST, say=lambda *_: None)
-    release_path = run.course.release_notebooks(assignment)[0]
-    release = C.read_notebook(release_path)
-    source = C.read_notebook(run.course.source_dir(assignment) / release_path.name)
+    release, source = release_and_source(run.course, assignment)
     kit = run.course.release_dir(assignment)
     top, manual = expectations(release)
     got = {r.student: (r.status, r.score) for r in run.graded.rows}
@@ -341,8 +337,7 @@ def test_plain_nbgrader_export_gives_the_same_rows(demo, tmp_path):
 
 def test_plain_nbgrader_zip_collect_places_files_like_collect(tmp_path):
     course, assignment = setup_course(tmp_path, toy.ASSIGNMENT)
-    release = C.read_notebook(course.release_notebooks(assignment)[0])
-    source = C.read_notebook(course.source_dir(assignment) / f"{assignment}.ipynb")
+    release, source = release_and_source(course, assignment)
     cases = [synthetic.Case("s001", "perfect"), synthetic.Case("s002", "partial", "renamed"),
              synthetic.Case("s003", "raises", "folder")]
     archive = course.root / "downloaded" / assignment / "archive"

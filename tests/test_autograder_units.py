@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -181,6 +182,26 @@ def test_other_repairs(toy_pair):
     assert "relu" not in C.cells_by_id(nb)
     assert C.cells_by_id(nb)["setup"].cell_type == "code"
     assert C.meta(nb.cells[-1]) == {}
+
+
+def test_a_grade_id_that_is_not_text_is_taken_off(toy_pair):
+    release, source = toy_pair
+    nb = make_notebook("perfect", release, source)
+    C.cells_by_id(nb)["relu"].metadata.nbgrader["grade_id"] = ["relu"]  # unhashable
+    report = check_and_repair(nb, release)
+    assert report.tampered == ["a cell's grade id is not text (its metadata removed)"]
+    assert report.notes == ["answer cell 'relu' is missing (deleted or unlabelled)"]
+    assert all(isinstance(C.meta(c).get("grade_id", ""), str) for c in nb.cells)
+
+
+def test_a_cell_source_that_is_not_text_fails_reading(tmp_path, toy_pair):
+    release, source = toy_pair
+    data = json.loads(nbformat.writes(make_notebook("perfect", release, source)))
+    data["cells"][1]["source"] = 5
+    path = tmp_path / "toy.ipynb"
+    path.write_text(json.dumps(data))
+    with pytest.raises(C.NotebookReadError, match="a cell's source is not text"):
+        C.read_notebook(path)
 
 
 # -- static scan -----------------------------------------------------------------------

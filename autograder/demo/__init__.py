@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 from autograder import cells as C
 from autograder.collect import collect
@@ -66,6 +67,13 @@ def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
     return course, assignment
 
 
+def release_and_source(course: Course, assignment: str) -> tuple[NotebookNode, NotebookNode]:
+    """The release notebook of ``assignment`` and the instructor's source of it: what
+    :func:`autograder.demo.synthetic.make_notebook` writes submissions from."""
+    path = course.release_notebooks(assignment)[0]
+    return C.read_notebook(path), C.read_notebook(course.source_dir(assignment) / path.name)
+
+
 def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | None = None,
              cases: list[synthetic.Case] | None = None, progress: bool = True,
              cell_timeout: float = 10.0, extra_settings: str = "",
@@ -86,9 +94,7 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
         As for :func:`autograder.grade.grade`.
     """
     course, assignment = setup_course(workdir, assignment, cell_timeout, extra_settings)
-    release_path = course.release_notebooks(assignment)[0]
-    release = C.read_notebook(release_path)
-    source = C.read_notebook(course.source_dir(assignment) / release_path.name)
+    release, source = release_and_source(course, assignment)
     downloads = workdir / "downloads"
     roster = synthetic.build_downloads(downloads, assignment, release, source, cases)
     say(f"course: {course.root}\nassignment: {assignment}\ndownloads: {downloads}\n")

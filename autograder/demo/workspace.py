@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 from autograder.course import Course, CourseError
-from autograder.release import generate as generate_release  # noqa: F401  (the bench, tests)
 
 CONFIG_TEMPLATE = '''"""nbgrader configuration of a throw-away autograder course (demo or tests)."""
 import os

@@ -42,14 +42,15 @@ HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_FAILED = "(a check from the hidden tests failed here; its code is not shown)"
 
 
-def _nbgrader(cell: dict) -> dict:
+def nbgrader_meta(cell: dict) -> dict:
+    """A cell's nbgrader metadata as a dict (empty when it has none or it is not one)."""
     value = cell.get("metadata", {}).get("nbgrader", {})
     return value if isinstance(value, dict) else {}
 
 
 def cell_role(cell: dict) -> str:
     """``"student"``, ``"instructor"`` or ``"test"`` for a code cell."""
-    meta = _nbgrader(cell)
+    meta = nbgrader_meta(cell)
     if meta.get("solution") or not meta:
         return "student"
     return "test" if meta.get("grade") else "instructor"
@@ -143,7 +144,7 @@ class TrustedExecute:
             if index > last_test:
                 break
             cell["outputs"], cell["execution_count"] = [], index + 1
-            name = _nbgrader(cell).get("grade_id") or f"#{index + 1}"
+            name = nbgrader_meta(cell).get("grade_id") or f"#{index + 1}"
             if time.monotonic() >= budget_end:
                 if role == "test":
                     cell["outputs"] = [error_output(

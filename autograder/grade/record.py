@@ -25,11 +25,11 @@ import sqlalchemy.exc
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat import from_dict
 from nbgrader import preprocessors as nbp
-from nbgrader.coursedir import CourseDirectory
 
 from autograder.converters import RecordingAutograde
 from autograder.course import Course
 from autograder.grade.task import Outcome
+from autograder.lms.intake import course_directory
 from autograder.prepare import RepairSubmission
 from autograder.reporting import StudentResult
 
@@ -65,8 +65,7 @@ class Recorder:
             ReplayOutputs, nbp.IgnorePattern, ClearMetadataPreprocessor, nbp.LimitOutput,
             nbp.SaveAutoGrades, nbp.AssignLatePenalties]
         self.retries = retries
-        self.coursedir = CourseDirectory(config=self.config)
-        self.coursedir.root = str(course.root)
+        self.coursedir = course_directory(course.root, self.config)
 
     def record(self, assignment: str, outcome: Outcome) -> StudentResult:
         """Score ``outcome``; never raises (a failure is a result with a reason)."""

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grade.execute import TrustedExecute
+from autograder.grade.execute import TrustedExecute, nbgrader_meta
 from autograder.grade.sandbox import Limits, bwrap_works
 
 
@@ -64,13 +64,12 @@ def trusted_notebook(student: bytes, instructor: bytes) -> dict:
     nb = read_cells(student)
     theirs = {}
     for cell in read_cells(instructor)["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if meta.get("grade_id") and (meta.get("locked") or (meta.get("grade")
                                                             and not meta.get("solution"))):
             theirs.setdefault(meta["grade_id"], cell)
     for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        original = theirs.get(meta.get("grade_id")) if isinstance(meta, dict) else None
+        original = theirs.get(nbgrader_meta(cell).get("grade_id"))
         if original is not None and original["cell_type"] == cell["cell_type"]:
             cell["source"] = original["source"]
             cell["metadata"]["nbgrader"] = dict(original["metadata"]["nbgrader"])
