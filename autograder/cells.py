@@ -1,15 +1,15 @@
-"""Reading a submitted notebook, and nbgrader's cell metadata: ``meta`` and ``grade_id``
-are read defensively (a submission's metadata may be anything); ``is_grade``,
-``is_solution`` and ``is_locked`` are nbgrader's, for release and graded notebooks."""
+"""Reading a submitted notebook, and nbgrader's cell metadata read defensively (a
+submission's metadata may be anything). Plain dicts work as well as nbformat's nodes:
+a Dask worker uses this module without importing nbformat or nbgrader."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-from nbformat import NotebookNode
-from nbgrader.utils import is_grade, is_locked, is_solution  # noqa: F401  (used via this module)
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 HIDDEN_END = "END HIDDEN TESTS"
@@ -22,6 +22,8 @@ class NotebookReadError(ValueError):
 def read_notebook(path: str | Path) -> NotebookNode:
     """Read a notebook as nbformat 4 (older formats are upgraded); raise
     :class:`NotebookReadError` with the reason."""
+    import nbformat
+
     name = Path(path).name
     try:
         data = json.loads(Path(path).read_bytes().decode("utf-8"))
@@ -43,21 +45,34 @@ def read_notebook(path: str | Path) -> NotebookNode:
     return nb
 
 
-def meta(cell: NotebookNode) -> dict:
+def meta(cell: dict) -> dict:
     """The cell's nbgrader metadata (empty when it has none)."""
     value = cell.get("metadata", {}).get("nbgrader", {})
     return value if isinstance(value, dict) else {}
 
 
-def grade_id(cell: NotebookNode) -> str | None:
+def grade_id(cell: dict) -> str | None:
     """The cell's grade id; None when it has none or it is not text."""
     value = meta(cell).get("grade_id")
     return value if isinstance(value, str) else None
 
 
-def is_test(cell: NotebookNode) -> bool:
+def is_grade(cell: dict) -> bool:
+    return bool(meta(cell).get("grade"))
+
+
+def is_solution(cell: dict) -> bool:
+    return bool(meta(cell).get("solution"))
+
+
+def is_locked(cell: dict) -> bool:
+    """Whether nbgrader puts the instructor's source back (``nbgrader.utils.is_locked``)."""
+    return not is_solution(cell) and (is_grade(cell) or bool(meta(cell).get("locked")))
+
+
+def is_test(cell: dict) -> bool:
     """An autograder test cell: graded, code, not an answer."""
-    return cell.cell_type == "code" and bool(is_grade(cell)) and not is_solution(cell)
+    return cell.get("cell_type") == "code" and is_grade(cell) and not is_solution(cell)
 
 
 def cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:

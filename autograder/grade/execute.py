@@ -1,22 +1,8 @@
 """TrustedExecute: nbgrader's execute step, split across the trust boundary.
 
-nbgrader runs every cell of a submission, test cells included, in one kernel; a
-student's code there can rebind the checks, patch NumPy or read the hidden tests.
-Here each code cell goes where it belongs:
-
-- the student's cells (answers, and cells the student added) run only in the
-  sandboxed kernel (:mod:`autograder.grade.kernel`);
-- the instructor's cells that are not tests (imports, data, helpers) run in the
-  kernel as released, so the student's functions find their globals, *and* in the
-  grader, from the instructor's copy;
-- test cells (visible and hidden) run only in the grader, in a namespace built from
-  the instructor's cells, where each name the student's cells defined (and the
-  instructor's did not) is a stand-in for the kernel's object
-  (:class:`~autograder.grade.kernel.RemoteFunction`).
-
-The outputs of the grader's cells become the cell outputs nbgrader scores (an error
-output fails the cell, as in nbgrader). A failing check inside the hidden tests says
-so without showing their code.
+The student's cells run only in the sandboxed kernel, the test cells only here in the
+grader, the instructor's other cells in both (``autograder/README.md``, "How a notebook
+is graded: the trust boundary").
 """
 
 from __future__ import annotations
@@ -32,39 +18,21 @@ from importlib import resources as package_files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autograder import cells as C
 from autograder.grade.kernel import CellTimeout, Kernel, KernelError
 from autograder.run.wire import CappedText
 
 if TYPE_CHECKING:
     from autograder.grade.task import Task
 
-HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_FAILED = "(a check from the hidden tests failed here; its code is not shown)"
-
-
-def nbgrader_meta(cell: dict) -> dict:
-    """A cell's nbgrader metadata as a dict (empty when it has none or it is not one)."""
-    value = cell.get("metadata", {}).get("nbgrader", {})
-    return value if isinstance(value, dict) else {}
 
 
 def cell_role(cell: dict) -> str:
     """``"student"``, ``"instructor"`` or ``"test"`` for a code cell."""
-    meta = nbgrader_meta(cell)
-    if meta.get("solution") or not meta:
+    if C.is_solution(cell) or not C.meta(cell):
         return "student"
-    return "test" if meta.get("grade") else "instructor"
-
-
-def hidden_lines(source: str) -> set[int]:
-    """1-based numbers of the lines inside hidden-test regions (markers included)."""
-    inside, found = False, set()
-    for number, line in enumerate(source.splitlines(), start=1):
-        inside = inside or HIDDEN_BEGIN in line
-        if inside:
-            found.add(number)
-        inside = inside and HIDDEN_END not in line
-    return found
+    return "test" if C.is_grade(cell) else "instructor"
 
 
 def names_used(sources: list[str]) -> set[str]:
@@ -97,10 +65,8 @@ def error_output(ename: str, evalue: str, lines: tuple | list = ()) -> dict:
 class TrustedExecute:
     """Run one notebook's cells on the side of the trust boundary each belongs to.
 
-    The worker calls it on the notebook as plain JSON data (cells are dicts, sources
-    strings), so that a worker never imports nbformat, nbconvert or nbgrader: about
-    2 s of CPU at each worker's start (``python -X importtime``), most of it
-    jsonschema's. ``events`` collects what the grader had to do (timeouts, restarts).
+    The notebook is plain JSON data (a worker never imports nbformat, see the README's
+    "Speed"); ``events`` collects what the grader had to do (timeouts, restarts).
     """
 
     def __init__(self, task: Task):
@@ -144,7 +110,7 @@ class TrustedExecute:
             if index > last_test:
                 break
             cell["outputs"], cell["execution_count"] = [], index + 1
-            name = nbgrader_meta(cell).get("grade_id") or f"#{index + 1}"
+            name = C.grade_id(cell) or f"#{index + 1}"
             if time.monotonic() >= budget_end:
                 if role == "test":
                     cell["outputs"] = [error_output(
@@ -153,7 +119,7 @@ class TrustedExecute:
                 continue
             self.kernel.deadline = min(budget_end, time.monotonic() + self.task.cell_timeout)
             in_kernel = role == "student" or (role == "instructor" and index < last_student)
-            if in_kernel and not hidden_lines(cell["source"]):
+            if in_kernel and C.HIDDEN_BEGIN not in cell["source"]:
                 defined = self._run_in_kernel(cell, name, keep=role == "student")
                 if defined is None:
                     continue
@@ -242,10 +208,9 @@ class TrustedExecute:
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == filename]
         where: list[str] = []
         if frames:
-            line = frames[-1].lineno or 0
-            if line in hidden_lines(source):
-                where = [HIDDEN_FAILED]
-            else:
-                code = source.splitlines()[line - 1].strip() if line else ""
-                where = [f"In this cell, line {line}: {code}"]
+            number = frames[-1].lineno or 0
+            line = source.splitlines()[number - 1] if number else ""
+            # a visible line that reads exactly like a hidden one is not shown either
+            hidden = line in C.hidden_test_lines(source)
+            where = [HIDDEN_FAILED if hidden else f"In this cell, line {number}: {line.strip()}"]
         return error_output(type(err).__name__, str(err), where)

@@ -1,11 +1,5 @@
-"""One grading task: a student's notebooks in, cell outputs out. Runs on a Dask worker.
-
-A task carries everything as bytes: the student's (checked and repaired) notebooks,
-the instructor's they are graded against, and the released files (the student kit).
-A worker needs the course's Python environment, not the course folder; it writes
-only a temporary folder, and returns, per notebook, the outputs of every cell and
-what the grader had to do, for the client to record (:mod:`autograder.grade.record`).
-"""
+"""One grading task, run on a Dask worker: a student's notebooks, the instructor's and
+the released kit in, as bytes; the outputs of every cell and the grader's notes out."""
 
 from __future__ import annotations
 
@@ -16,7 +10,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grade.execute import TrustedExecute, nbgrader_meta
+from autograder import cells as C
+from autograder.grade.execute import TrustedExecute
 from autograder.grade.sandbox import Limits, bwrap_works
 
 
@@ -64,12 +59,10 @@ def trusted_notebook(student: bytes, instructor: bytes) -> dict:
     nb = read_cells(student)
     theirs = {}
     for cell in read_cells(instructor)["cells"]:
-        meta = nbgrader_meta(cell)
-        if meta.get("grade_id") and (meta.get("locked") or (meta.get("grade")
-                                                            and not meta.get("solution"))):
-            theirs.setdefault(meta["grade_id"], cell)
+        if C.grade_id(cell) and C.is_locked(cell):
+            theirs.setdefault(C.grade_id(cell), cell)
     for cell in nb["cells"]:
-        original = theirs.get(nbgrader_meta(cell).get("grade_id"))
+        original = theirs.get(C.grade_id(cell))
         if original is not None and original["cell_type"] == cell["cell_type"]:
             cell["source"] = original["source"]
             cell["metadata"]["nbgrader"] = dict(original["metadata"]["nbgrader"])
