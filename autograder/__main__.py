@@ -135,7 +135,7 @@ def _verb(args: argparse.Namespace, course: Course) -> list[str]:
         pages = feedback(course, args.assignment, args.student, progress=not args.no_progress)
         return [f"wrote {len(pages)} feedback pages under "
                 f"{course.step_root(course.coursedir.feedback_directory)}"]
-    from autograder.grade import grade, mode_line, sandbox_mode
+    from autograder.grade.verb import grade, mode_line, sandbox_mode
 
     if args.workers is not None and args.workers < 1:
         raise CourseError(f"--workers must be at least 1, got {args.workers}")

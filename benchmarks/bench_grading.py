@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-plain", action="store_true",
                         help="skip plain nbgrader (for comparing worker counts only)")
     args = parser.parse_args(argv)
-    from autograder.grade import grade
     from autograder.grade.sandbox import bwrap_works
+    from autograder.grade.verb import grade
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     unsafe = not bwrap_works()

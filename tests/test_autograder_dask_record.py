@@ -18,11 +18,11 @@ from nbgrader.api import Gradebook
 
 from autograder import cells as C
 from autograder.demo import setup_course, synthetic, toy
-from autograder.grade import make_task, support_files
 from autograder.grade.kernel import Kernel
 from autograder.grade.record import Recorder
 from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import run_task
+from autograder.grade.verb import make_task, support_files
 from autograder.prepare import Release, prepare
 
 RUN = Path(__file__).resolve().parents[1] / "autograder" / "run"

@@ -23,7 +23,7 @@ from autograder.course import Course, CourseError
 from autograder.demo import synthetic, toy
 from autograder.demo.workspace import add_source, make_course
 from autograder.feedback import feedback
-from autograder.grade import GradeRun, grade, mode_line
+from autograder.grade.verb import GradeRun, grade, mode_line
 from autograder.release import generate
 from autograder.reporting import export, format_table
 
