@@ -1,9 +1,6 @@
-"""nbgrader's converters, made to keep the exception they otherwise only log.
-
-nbgrader catches a failing notebook's exception, logs it and raises a generic
-error; the pipeline wants the original one to tell the instructor why. Each also
-hands every notebook the pipeline's context in ``resources["autograder"]``.
-"""
+"""nbgrader's converters, made to keep the exception they otherwise only log (to tell
+the instructor why a notebook failed), and to hand each notebook the pipeline's
+context in ``resources["autograder"]``."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""Grading tasks on Dask: a ``LocalCluster`` on this machine, or a cluster already running.
-
-Workers of a running cluster get the grading code as a zip (``Client.upload_file``),
-so they need the course's Python environment but not the course folder. Each task
-grades one student and returns its outcome to the client. When a worker dies in the
-middle of a task, the scheduler runs the task again on another worker; after
-``allowed_failures`` deaths it gives up on that task (``KilledWorker``), and that
-student alone is ``failed`` with the reason. Tasks are submitted longest first.
-"""
+"""Grading tasks on Dask: a ``LocalCluster`` on this machine, or a cluster already running
+(README, "Grading on Dask")."""
 
 from __future__ import annotations
 

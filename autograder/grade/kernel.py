@@ -1,17 +1,8 @@
 """The grader's end of a sandboxed kernel: start it, talk to it, and stand-ins for its objects.
 
-:class:`Kernel` starts ``autograder/run/kernel.py`` in the sandbox and sends it cells
-and calls. :class:`Remote` and :class:`RemoteFunction` stand, in the grader's
-namespace, for objects that stay in the kernel: calling a :class:`RemoteFunction`
-sends the arguments as data and brings the result back as data (or as another
-:class:`Remote`). Its ``__globals__`` is the kernel's namespace, so a check may lend
-the student's code a helper of its own for the length of a check
-(``convkit.checks.replaced_globals``); lent helpers are withdrawn when the check puts
-the old value back.
-
-Whatever goes wrong on the kernel's side (it dies, runs past its time, sends
-nonsense) raises :class:`KernelError` here, and the kernel is started again, with the
-cells it had run replayed, the next time it is needed.
+Whatever goes wrong on the kernel's side (it dies, runs past its time, sends nonsense)
+raises :class:`KernelError` here; the kernel is started again, its cells replayed, the
+next time it is needed.
 """
 
 from __future__ import annotations
@@ -60,7 +51,9 @@ class Remote:
 
 
 class RemoteFunction(Remote):
-    """A function (or other callable) defined by the student's code."""
+    """A callable of the student's code: a call sends the arguments as data and brings
+    back data or a :class:`Remote`. Its ``__globals__`` are the kernel's, where a check
+    may lend a helper of its own (``convkit.checks.replaced_globals``)."""
 
     def __init__(self, kernel: Kernel, record: dict):
         super().__init__(kernel, record)

@@ -1,17 +1,5 @@
-"""The client's half of grading: nbgrader scores the outputs a worker computed.
-
-nbgrader's ``Autograde`` converter runs as usual (its sanitize steps put the
-instructor's cells back from the gradebook), except that its execute step is
-:class:`ReplayOutputs`: it puts in each cell the outputs the worker sent back.
-``SaveAutoGrades`` then writes the scores, so only the client writes the gradebook
-and the autograded notebooks.
-
-The client records every student, one after the other, so its cost per student
-bounds how many workers pay (``benchmarks/bench_grading.py`` prints it). Measured
-with cProfile, nbgrader's ``CheckCellMetadata`` was the largest part, and nbgrader's
-default lists run it twice per notebook; here it runs once, after the sanitize steps
-(nothing later changes the metadata).
-"""
+"""The client's half of grading: nbgrader's ``Autograde`` scores the outputs a worker
+computed (:class:`ReplayOutputs` is its execute step) and alone writes the gradebook."""
 
 from __future__ import annotations
 

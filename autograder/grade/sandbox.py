@@ -1,17 +1,6 @@
-"""The sandbox a student's kernel runs in: what it sees, and its limits.
+"""The sandbox a student's kernel runs in: what it sees (bubblewrap) and its limits.
 
-With bubblewrap the kernel sees, read-only, the system's programs and libraries and
-the Python environment, and, read-write, one scratch folder holding the student's
-own submission (the student kit and other released files are mounted read-only
-inside it). Nothing else: not the course, ``.git``, ``src/``, the gradebook, other
-students, home folders or the host's ``/tmp``. It has no network and its own
-process, IPC and host-name namespaces; killing the sandbox ends every process
-started in it. Limits on memory (address space), file size, CPU time and, when
-grading runs as root, the number of processes (the kernel then runs as an unused
-user id, so a fork bomb meets the limit) apply to every process in it, and all of
-them run at a lower CPU priority (``nice`` 10) than the grading processes: a
-student's endless loop takes CPU from other students' kernels first (the 2-worker
-grading phase of ``benchmarks/bench_grading.py``: 26-29 s instead of 32-35 s).
+What is visible, and why, is in ``autograder/README.md`` ("Security").
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""The ``grade`` verb: check each submission, grade them on Dask, record, report.
-
-Runs on the client: reads the roster and the submissions, checks and repairs them
-(:mod:`autograder.prepare`), hands one task per student to Dask
-(:mod:`~autograder.grade.cluster`) and records each outcome as it arrives
-(:mod:`~autograder.grade.record`).
-"""
+"""The ``grade`` verb, on the client: check each submission, grade them on Dask, record
+each outcome as it arrives, report."""
 
 from __future__ import annotations
 

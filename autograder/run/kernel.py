@@ -1,15 +1,8 @@
-"""The student's side: runs inside the sandbox, with nothing of the grader in reach.
+"""The student's kernel: runs inside the sandbox, with nothing of the grader in reach.
 
-Started as ``python -I kernel.py UID MAX_CHARS`` by the grader. It holds the student's
-namespace, runs the cells the grader sends (the student's answers and the
-instructor's set-up cells, never a test cell), and answers calls to the functions
-defined there. Arguments and results travel through :mod:`wire` as data; anything
-else stays here behind a handle. A check may lend the student's code a helper of
-its own (a stand-in or the reference answer to one call): that helper stays in the
-grader, and calling it here sends its arguments there and brings back data.
-
-This file and ``wire.py`` are the whole of what runs in the sandbox; they import
-nothing from the grader's side.
+Started by the grader as ``python -I kernel.py UID MAX_CHARS``. It runs the cells the
+grader sends (never a test cell) and answers calls to the functions defined there;
+values travel through :mod:`wire` as data, anything else stays here behind a handle.
 """
 
 from __future__ import annotations

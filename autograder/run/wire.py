@@ -1,17 +1,11 @@
-"""The data-only channel between the trusted grader and the sandboxed kernel.
+"""The data-only channel between the grader and the sandboxed kernel (imported by both).
 
-A message is one JSON header plus binary blobs (NumPy ``.npy`` bytes written with
-``allow_pickle=False``), framed by 8-byte lengths. Values are encoded as a JSON tree:
-
-- ``None``, ``bool``, ``int``, ``str`` and finite ``float`` as themselves;
-- ``{"$f": "nan"}`` for non-finite floats, ``{"$l": [...]}`` / ``{"$t": [...]}`` for
-  lists and tuples, ``{"$d": [[key, value], ...]}`` for dicts (any data as keys);
-- ``{"$a": n}`` for the n-th blob, an array (``{"$s": n}``: a NumPy scalar);
-- ``{"$h": {...}}`` for an object that stays on the other side (a handle).
-
-Nothing here can run code when it is decoded: JSON, plain containers, and arrays
-read with ``np.load(allow_pickle=False)``. This module is imported by both sides and
-imports nothing from the host side.
+A message is one JSON header plus blobs (NumPy ``.npy`` bytes, ``allow_pickle=False``),
+framed by 8-byte lengths; nothing decoded can run code. A value is a JSON tree: ``None``,
+``bool``, ``int``, ``str``, finite ``float`` as themselves; else ``{tag: body}`` with tag
+``$f`` (a non-finite float), ``$l``, ``$t``, ``$d`` (a list, tuple, dict as ``[[key,
+value], ...]``), ``$a``, ``$s`` (the n-th blob: an array, a NumPy scalar), ``$h`` (a
+handle for an object that stays on the other side).
 """
 
 from __future__ import annotations
