@@ -7,6 +7,7 @@ next time it is needed.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import select
@@ -135,25 +136,21 @@ class Kernel:
         self.generation += 1
         saved, self.deadline = self.deadline, time.monotonic() + self.startup
         try:
-            header, _ = self._read()
+            if self._read()[0].get("op") != "ready":
+                raise KernelError("it did not say it was ready")
         except KernelError as err:
             tail = self.log.read_text(errors="replace")[-500:]
             self.close()
             raise KernelError(f"the kernel did not start ({err}): {tail}") from None
         finally:
             self.deadline = saved
-        if header.get("op") != "ready":
-            self.close()
-            raise KernelError("the kernel did not start")
 
     def close(self) -> None:
         """Kill the kernel and everything started in it; lent helpers are withdrawn."""
         if self.proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self.proc.kill()
         self.proc.wait()
         self.proc.stdin.close()
@@ -214,8 +211,7 @@ class Kernel:
         Helpers lent during a call (as its arguments, or returned by a helper) are
         withdrawn when it returns.
         """
-        if self.proc is None:
-            raise KernelError("the kernel is not running")
+        self.ensure()
         first = self.numbers + 1
         blobs: list[bytes] = []
         if header.get("op") in ("run", "call"):
@@ -270,7 +266,6 @@ class Kernel:
     # ------------------------------------------------------------ operations
     def run_cell(self, code: str) -> dict:
         """Run one cell in the kernel; returns ``{"error", "timeout", "defined"}``."""
-        self.ensure()
         reply, _ = self._request({"op": "run", "code": code}, [])
         if "raise" in reply:
             raise KernelError(str(reply["raise"].get("message")))
@@ -282,25 +277,20 @@ class Kernel:
                 "defined": [d for d in defined if type(d) is str]}
 
     def call(self, function: RemoteFunction, args: tuple, kwargs: dict):
-        self.ensure()
         return self._value(*self._request({"op": "call"}, [function, list(args), kwargs]))
 
     def get_global(self, name: str, owner: Remote | None = None):
-        self.ensure()
         reply, blobs = self._request({"op": "get"}, [owner, name])
         return bool(reply.get("found")), self._value(reply, blobs)
 
     def set_global(self, name: str, value, owner: Remote | None = None,
                    delete: bool = False) -> None:
-        self.ensure()
         key, first = (owner._id if owner is not None else None, name), self.numbers + 1
         old = self.lent_as.pop(key, None)
-        if delete:
-            reply, blobs = self._request({"op": "delete"}, [owner, name])
-        else:
-            reply, blobs = self._request({"op": "set"}, [owner, name, value])
-            if self.numbers >= first:
-                self.lent_as[key] = self.numbers
+        reply, blobs = self._request({"op": "delete" if delete else "set"},
+                                     [owner, name] if delete else [owner, name, value])
+        if not delete and self.numbers >= first:  # a helper was lent under this name
+            self.lent_as[key] = self.numbers
         if old is not None:
             self.lent.pop(old, None)  # the helper lent under this name is withdrawn
         self._value(reply, blobs)

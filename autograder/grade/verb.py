@@ -106,27 +106,12 @@ def grade(
 ) -> GradeRun:
     """Autograde ``students`` (default: every roster student collected) on Dask.
 
-    Only students on the roster ``collect`` stored are graded. The due date from
-    ``c.Lms.duedates`` goes into the gradebook first, for nbgrader's own late-penalty
-    step (run by the recorder) to find next to each submission's ``timestamp.txt``.
-
-    Parameters
-    ----------
-    course : Course
-        The loaded course.
-    assignment : str
-        Assignment id (must be released: it has to be in the gradebook).
-    students : list of str, optional
-        Only these students.
-    workers : int, optional
-        Workers of the LocalCluster (default: the setting, else one per core).
-    progress : bool
-        Show a progress bar with an ETA on stderr.
-    scheduler : str, optional
-        Address of a running Dask scheduler (default: ``c.Autograder.scheduler``; when
-        empty, a LocalCluster is started).
-    unsafe : bool
-        Run student code without the sandbox (every row then says so).
+    Only students on the roster ``collect`` stored are graded; ``assignment`` must be
+    released. The due date from ``c.Lms.duedates`` goes into the gradebook first, for
+    nbgrader's late-penalty step (run by the recorder). Dask: the ``scheduler`` of a
+    running cluster (default ``c.Autograder.scheduler``), else a LocalCluster of
+    ``workers`` (default: the setting, else one per core). ``unsafe``: run student code
+    without the sandbox (every row then says so).
     """
     check_id("assignment", assignment)
     started = time.monotonic()
