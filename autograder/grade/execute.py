@@ -86,8 +86,7 @@ class TrustedExecute:
             for name in ("kernel.py", "wire.py"):
                 (runner / name).write_bytes(
                     package_files.files("autograder.run").joinpath(name).read_bytes())
-            self.kernel = Kernel(scratch, support, runner, self.task.limits,
-                                 self.task.sandboxed)
+            self.kernel = Kernel(scratch, support, runner, self.task.limits, self.task.sandboxed)
             try:
                 self._run_all(nb)
             finally:
@@ -146,8 +145,7 @@ class TrustedExecute:
             self.events.append(f"cell {name}: " + ("did not stop when interrupted, kernel "
                                                    "restarted" if err.killed else "timed out"))
             who = "the student's code" if trusted else "the cell"
-            return error_output("CellTimeoutError",
-                                f"{who} ran past {self.task.cell_timeout:g} s")
+            return error_output("CellTimeoutError", f"{who} ran past {self.task.cell_timeout:g} s")
         self.events.append(f"cell {name}: kernel died, restarted ({err})")
         return error_output("KernelDied", f"the student's code: {err}" if trusted else str(err))
 

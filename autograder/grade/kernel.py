@@ -1,9 +1,7 @@
 """The grader's end of a sandboxed kernel: start it, talk to it, and stand-ins for its objects.
 
-Whatever goes wrong on the kernel's side (it dies, runs past its time, sends nonsense)
-raises :class:`KernelError` here; the kernel is started again, its cells replayed, the
-next time it is needed.
-"""
+Whatever goes wrong on the kernel's side raises :class:`KernelError` here; the kernel is
+started again, its cells replayed, the next time it is needed."""
 
 from __future__ import annotations
 

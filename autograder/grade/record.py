@@ -39,7 +39,7 @@ class ReplayOutputs(nbp.NbGraderPreprocessor):
 class Recorder:
     """Writes one student's outcome into the gradebook and the autograded folder."""
 
-    def __init__(self, course: Course, release: dict, retries: int = 3):
+    def __init__(self, course: Course, release: dict):
         # nbgrader's gradebook code triggers SQLAlchemy 2 chatter on every student
         warnings.filterwarnings("ignore", category=sqlalchemy.exc.SAWarning)
         self.release = release  # notebook name -> the release notebook
@@ -52,7 +52,6 @@ class Recorder:
         self.config.Autograde.autograde_preprocessors = [
             ReplayOutputs, nbp.IgnorePattern, ClearMetadataPreprocessor, nbp.LimitOutput,
             nbp.SaveAutoGrades, nbp.AssignLatePenalties]
-        self.retries = retries
         self.coursedir = course_directory(course.root, self.config)
 
     def record(self, assignment: str, outcome: Outcome) -> StudentResult:
@@ -61,14 +60,13 @@ class Recorder:
         if outcome.error:
             return StudentResult.failed(outcome.student, outcome.error, notes=notes,
                                         seconds=outcome.seconds)
-        for attempt in range(1, self.retries + 1):
+        for attempt in range(3):  # three tries, 2 s and 4 s apart, while the gradebook is locked
+            time.sleep(2.0 * attempt)
             reason = self._attempt(assignment, outcome)
             if reason != "busy":
                 break
-            if attempt == self.retries:
-                reason = "the gradebook stayed locked; grade this student again"
-            else:
-                time.sleep(2.0 * attempt)  # the gradebook was locked for too long
+        else:
+            reason = "the gradebook stayed locked; grade this student again"
         return StudentResult(outcome.student, ok=not reason, reason=reason, notes=notes,
                              seconds=outcome.seconds)
 

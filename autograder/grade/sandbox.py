@@ -1,7 +1,5 @@
-"""The sandbox a student's kernel runs in: what it sees (bubblewrap) and its limits.
-
-What is visible, and why, is in ``autograder/README.md`` ("Security").
-"""
+"""The sandbox a student's kernel runs in: what it sees (bubblewrap) and its limits; the
+reasons are in ``autograder/README.md`` ("Security")."""
 
 from __future__ import annotations
 
@@ -39,8 +37,7 @@ def bwrap_works() -> bool:
     exe = shutil.which("bwrap")
     if exe is None or not sys.platform.startswith("linux"):
         return False
-    probe = [exe, *_namespaces(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-             "true"]
+    probe = [exe, *_namespaces(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
     try:
         return subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
     except (OSError, subprocess.TimeoutExpired):

@@ -39,7 +39,6 @@ class Outcome:
     events: dict[str, list[str]] = field(default_factory=dict)
     error: str = ""
     seconds: float = 0.0
-    worker: str = ""
 
 
 def read_cells(data: bytes) -> dict:
@@ -90,9 +89,10 @@ def run_task(task: Task) -> Outcome:
     import socket
 
     started = time.monotonic()
-    outcome = Outcome(task.student, worker=f"{socket.gethostname()}:{os.getpid()}")
+    outcome = Outcome(task.student)
     if task.sandboxed and not bwrap_works():
-        outcome.error = f"bubblewrap does not work on the grading worker {outcome.worker}"
+        worker = f"{socket.gethostname()}:{os.getpid()}"
+        outcome.error = f"bubblewrap does not work on the grading worker {worker}"
         return outcome
     with tempfile.TemporaryDirectory(prefix="autograder-kit-") as kit:
         try:

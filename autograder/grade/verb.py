@@ -95,15 +95,9 @@ def make_task(course: Course, assignment: str, student: str, repaired: dict,
     return Task(student, notebooks, limits, sandboxed, s.cell_timeout, s.notebook_timeout)
 
 
-def grade(
-    course: Course,
-    assignment: str,
-    students: list[str] | None = None,
-    workers: int | None = None,
-    progress: bool = True,
-    scheduler: str | None = None,
-    unsafe: bool = False,
-) -> GradeRun:
+def grade(course: Course, assignment: str, students: list[str] | None = None,
+          workers: int | None = None, progress: bool = True, scheduler: str | None = None,
+          unsafe: bool = False) -> GradeRun:
     """Autograde ``students`` (default: every roster student collected) on Dask.
 
     Only students on the roster ``collect`` stored are graded; ``assignment`` must be
@@ -155,8 +149,7 @@ def grade(
 
 
 def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Release,
-               workers: int | None, scheduler: str | None, run: GradeRun,
-               progress: bool) -> None:
+               workers: int | None, scheduler: str | None, run: GradeRun, progress: bool) -> None:
     from autograder.grade import cluster
     from autograder.grade.record import Recorder
 
@@ -190,8 +183,7 @@ def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Rele
         with cluster.connect(scheduler or course.settings.scheduler or None,
                              workers or course.settings.effective_workers()) as client:
             run.phases["start"] = time.monotonic() - began
-            cluster.run(client, tasks, support_files(course, assignment), priorities,
-                        on_outcome)
+            cluster.run(client, tasks, support_files(course, assignment), priorities, on_outcome)
             run.phases["grading"] = time.monotonic() - began - run.phases["start"]
     finally:
         bar.close()

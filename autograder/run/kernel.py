@@ -136,8 +136,6 @@ class Kernel:
                     space[name] = args[2]
                 else:
                     space.pop(name, None)
-            elif op == "bye":
-                os._exit(0)
             else:
                 raise wire.WireError(f"unknown operation {op!r}")
         except BaseException as err:  # reported to the grader, never fatal here
@@ -168,7 +166,6 @@ class Kernel:
             raise wire.exception_from(header["raise"], lambda name, message:
                                       RuntimeError(message))
         return wire.decode(header.get("value"), blobs, self.from_handle)
-
 
 
 def main() -> None:
