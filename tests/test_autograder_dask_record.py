@@ -108,3 +108,17 @@ def test_a_worker_reads_notebooks_as_plain_data_as_nbformat_does():
     nb = trusted_notebook(nbformat.writes(student).encode(), split)
     assert nb["cells"][3]["source"] == source.cells[3].source
     assert nb["cells"][2]["source"] == "def relu(x):\n    return x"
+
+
+def test_the_worker_side_imports_no_notebook_library():
+    """A worker imports ``grade/task.py`` (and ``cells.py`` through it) alone: nbformat,
+    nbconvert, nbgrader and jsonschema cost about 2 s of CPU at each worker's start."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, autograder.grade.task\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules}))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True).stdout
+    for heavy in ("nbformat", "nbconvert", "nbgrader", "jsonschema"):
+        assert f"'{heavy}'" not in loaded, heavy

@@ -1,9 +1,6 @@
-"""TrustedExecute: nbgrader's execute step, split across the trust boundary.
-
-The student's cells run only in the sandboxed kernel, the test cells only here in the
-grader, the instructor's other cells in both (``autograder/README.md``, "How a notebook
-is graded: the trust boundary").
-"""
+"""TrustedExecute: nbgrader's execute step, split across the trust boundary: the student's
+cells run only in the sandboxed kernel, the test cells only in the grader, the instructor's
+other cells in both (``autograder/README.md``: "How a notebook is graded")."""
 
 from __future__ import annotations
 
@@ -36,11 +33,8 @@ def cell_role(cell: dict) -> str:
 
 
 def names_used(sources: list[str]) -> set[str]:
-    """Global names the grader's cells (and functions defined in them) may look up.
-
-    Only these names of the student's are ever bound to stand-ins, so a student who
-    defines thousands of names cannot slow the grader down.
-    """
+    """Global names the grader's cells (and functions defined in them) may look up: only
+    these of the student's become stand-ins (thousands of names cannot slow the grader)."""
     found: set[str] = set()
     codes = []
     for source in sources:
@@ -63,11 +57,8 @@ def error_output(ename: str, evalue: str, lines: tuple | list = ()) -> dict:
 
 
 class TrustedExecute:
-    """Run one notebook's cells on the side of the trust boundary each belongs to.
-
-    The notebook is plain JSON data (a worker never imports nbformat, see the README's
-    "Speed"); ``events`` collects what the grader had to do (timeouts, restarts).
-    """
+    """Run one notebook's cells (plain JSON data: a worker never imports nbformat) on the
+    side of the trust boundary each belongs to; ``events``: timeouts, restarts, cut output."""
 
     def __init__(self, task: Task):
         self.task, self.events = task, []

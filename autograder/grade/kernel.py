@@ -107,8 +107,7 @@ def _signature(record) -> inspect.Signature | None:
 
 class Kernel:
     """One student's sandboxed kernel, seen from the grader: ``kernel.py`` from ``runner``,
-    started in ``scratch`` with ``support`` read-only there (:func:`sandbox.command`).
-    """
+    started in ``scratch`` with ``support`` read-only there (:func:`sandbox.command`)."""
 
     def __init__(self, scratch: Path, support: list[Path], runner: Path, limits: Limits,
                  sandboxed: bool):
@@ -205,10 +204,7 @@ class Kernel:
 
     def _request(self, header: dict, payload) -> tuple[dict, list[bytes]]:
         """Send one request; serve the kernel's calls to lent helpers until it replies.
-
-        Helpers lent during a call (as its arguments, or returned by a helper) are
-        withdrawn when it returns.
-        """
+        Helpers lent during a call (as arguments, or returned by a helper) end with it."""
         self.ensure()
         first = self.numbers + 1
         blobs: list[bytes] = []

@@ -93,11 +93,9 @@ def _system_mounts() -> list[str]:
 
 def command(scratch: Path, support: list[Path], runner: Path, uid: int, limits: Limits,
             sandboxed: bool) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that start a kernel in ``scratch`` (the student's
-    folder), with the ``support`` files (the kit) read-only in it and ``kernel.py`` from
-    ``runner``; as ``uid`` when grading runs as root. Not ``sandboxed``: the explicit
-    unsafe mode, the same kernel without isolation.
-    """
+    """The command line and environment that start ``runner/kernel.py`` in ``scratch`` (the
+    student's folder) with the ``support`` files (the kit) read-only in it, as ``uid`` when
+    grading runs as root. Not ``sandboxed``: the same kernel without isolation (unsafe)."""
     env = {"PATH": "/usr/bin:/bin", "HOME": HOME if sandboxed else str(scratch),
            "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8",

@@ -121,13 +121,12 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
         if off:
             raise CourseError(f"not on the roster of {assignment}: {', '.join(off)}")
         available = [s for s in available if s in roster.ids]
-    wanted = [check_student_id(s, "--student") for s in students] if students else available
+    named = [check_student_id(s, "--student") for s in students] if students else available
+    wanted = [s for s in named if s in available]  # the others are reported as missing
     set_duedates(course.config, [assignment])
     run = GradeRun(assignment, max_score=sum(c.max_score for c in columns), mode=mode)
     tasks: list[Task] = []
     for student in wanted:
-        if student not in available:
-            continue  # reported as missing
         prepared, repaired = prepare(course, assignment, student, release)
         if mode == "unsafe":
             prepared.notes.append(UNSAFE_NOTE)

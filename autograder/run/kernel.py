@@ -1,9 +1,6 @@
-"""The student's kernel: runs inside the sandbox, with nothing of the grader in reach.
-
-Started by the grader as ``python -I kernel.py UID MAX_CHARS``. It runs the cells the
-grader sends (never a test cell) and answers calls to the functions defined there;
-values travel through :mod:`wire` as data, anything else stays here behind a handle.
-"""
+"""The student's kernel, run in the sandbox as ``python -I kernel.py UID MAX_CHARS``: it runs
+the cells the grader sends (never a test cell) and answers calls to the functions defined
+there; values travel through :mod:`wire` as data, anything else stays here behind a handle."""
 
 from __future__ import annotations
 

@@ -57,11 +57,8 @@ def raised(err: BaseException) -> dict:
 
 
 def exception_from(record: dict, other) -> Exception:
-    """An exception of the recorded builtin type; ``other(name, message)`` for any other.
-
-    Only a builtin ``Exception`` class is ever made from a name: nothing of the other
-    side's own classes (or ``StopIteration``, which would end a generator) crosses.
-    """
+    """An exception of the recorded builtin ``Exception`` type (not ``StopIteration``, which
+    would end a generator), else ``other(name, message)``: no class of the other side crosses."""
     name, message = str(record.get("type", "Exception")), str(record.get("message", ""))
     kind = getattr(builtins, name, None)
     if isinstance(kind, type) and issubclass(kind, Exception) and kind is not StopIteration:
@@ -152,10 +149,8 @@ def until_reply(read, serve) -> tuple[dict, list[bytes]]:
 
 
 def read_message(fd: int, limit: int = LIMIT, wait=lambda: None) -> tuple[dict, list[bytes]]:
-    """Read one message; raises :class:`WireError` past ``limit`` bytes in all.
-
-    ``wait()`` is called before each read (it may raise: the grader's deadline).
-    """
+    """Read one message; raises :class:`WireError` past ``limit`` bytes in all. ``wait()``
+    is called before each read (it may raise: the grader's deadline)."""
     total = 0
 
     def read(size: int) -> bytes:
