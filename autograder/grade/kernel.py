@@ -6,6 +6,7 @@ started again, its cells replayed, the next time it is needed."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import os
 import select
@@ -115,7 +116,7 @@ class Kernel:
         self.argv, self.env = command(scratch, support, runner, 200_000 + os.getpid() % 100_000,
                                       limits, sandboxed)
         self.popen = {"cwd": scratch, "env": self.env, "start_new_session": True,
-                      "preexec_fn": apply_limits(limits, sandboxed)}
+                      "preexec_fn": functools.partial(apply_limits, limits, sandboxed)}
         self.proc: subprocess.Popen | None = None
         self.generation = 0
         self.history: list[tuple[str, bool]] = []  # (cell, timed out) to replay

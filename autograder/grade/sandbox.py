@@ -122,20 +122,16 @@ def command(scratch: Path, support: list[Path], runner: Path, uid: int, limits: 
     return [*args, "--", *tail], env
 
 
-def apply_limits(limits: Limits, sandboxed: bool):
-    """A ``preexec_fn`` setting the kernel's resource limits."""
-
-    def preexec() -> None:
-        mb = 1 << 20
-        if limits.memory_mb:
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
-        if limits.file_size_mb:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * mb,) * 2)
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if sandboxed and os.getuid() == 0 and limits.processes:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)
-        if limits.nice:
-            os.nice(limits.nice)
-
-    return preexec
+def apply_limits(limits: Limits, sandboxed: bool) -> None:
+    """Set the kernel's resource limits: run in the new process before the kernel starts."""
+    mb = 1 << 20
+    if limits.memory_mb:
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
+    if limits.file_size_mb:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * mb,) * 2)
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sandboxed and os.getuid() == 0 and limits.processes:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)
+    if limits.nice:
+        os.nice(limits.nice)

@@ -69,19 +69,16 @@ def trusted_notebook(student: bytes, instructor: bytes) -> dict:
 
 
 def _write_support(folder: Path, files: dict[str, bytes]) -> list[Path]:
-    tops = set()
+    """Write the kit, readable by the kernel's user; returns the paths at its top."""
     for rel, data in files.items():
         path = (folder / rel).resolve()
         if folder.resolve() not in path.parents:
             raise ValueError(f"support file outside its folder: {rel}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        tops.add(folder / Path(rel).parts[0])
-    for root, dirs, names in os.walk(folder):
-        for name in dirs + names:
-            os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
-    os.chmod(folder, 0o755)
-    return sorted(tops)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return sorted({folder / Path(rel).parts[0] for rel in files})
 
 
 def run_task(task: Task) -> Outcome:

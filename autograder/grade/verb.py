@@ -84,11 +84,8 @@ def make_task(course: Course, assignment: str, student: str, repaired: dict,
               sandboxed: bool) -> Task:
     """The task for one student: their repaired notebooks and the instructor's, as bytes."""
     s = course.settings
-    notebooks = {}
-    for source in course.source_notebooks(assignment):
-        if source.stem in repaired:
-            notebooks[source.stem] = (nbformat.writes(repaired[source.stem]).encode(),
-                                      source.read_bytes())
+    notebooks = {source.stem: (nbformat.writes(repaired[source.stem]).encode(), source.read_bytes())
+                 for source in course.source_notebooks(assignment) if source.stem in repaired}
     limits = Limits(memory_mb=s.memory_limit_mb, file_size_mb=s.file_size_limit_mb,
                     cpu_seconds=int(s.notebook_timeout) + 60, processes=s.process_limit,
                     max_output_chars=s.max_output_chars, startup_seconds=s.startup_timeout)
