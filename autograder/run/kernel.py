@@ -102,9 +102,7 @@ class Kernel:
             exec(_compile(code), self.ns)
         except BaseException as err:  # the student's code may raise anything
             error = {"ename": type(err).__name__, "timeout": isinstance(err, OutOfTime),
-                     "evalue": str(err)[:2000],
-                     "traceback": traceback.format_exception(type(err), err,
-                                                             err.__traceback__)[-12:]}
+                     "evalue": str(err)[:2000], "traceback": traceback.format_exception(err)[-12:]}
         return {"error": error, "defined": [k for k, v in self.ns.items()
                                             if before.get(k) != id(v)]}
 
@@ -147,8 +145,7 @@ class Kernel:
             self.send(reply, value)
         except Exception as err:  # a result that is not sendable
             self.send({"op": "reply", "stdout": reply["stdout"], "dropped": 0, "stderr": "",
-                       "raise": {"type": "TypeError",
-                                 "message": f"the result could not be sent: {err}"}})
+                       "raise": wire.raised(TypeError(f"the result could not be sent: {err}"))})
 
     def call_grader(self, number: int, args: tuple, kwargs: dict):
         """Run a helper the grader lent; serve the grader's own calls meanwhile."""
