@@ -199,7 +199,8 @@ class TrustedExecute:
         if frames:
             number = frames[-1].lineno or 0
             line = source.splitlines()[number - 1] if number else ""
-            # a visible line that reads exactly like a hidden one is not shown either
-            hidden = line in C.hidden_test_lines(source)
+            # hidden: a marker's line, a line inside a region, and one that reads like it
+            markers = C.HIDDEN_BEGIN in line or C.HIDDEN_END in line
+            hidden = markers or line in C.hidden_test_lines(source)
             where = [HIDDEN_FAILED if hidden else f"In this cell, line {number}: {line.strip()}"]
         return error_output(type(err).__name__, str(err), where)
