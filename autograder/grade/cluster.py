@@ -49,9 +49,7 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
 def run(client: Client, tasks: list[Task], support: dict[str, bytes],
         priorities: dict[str, float], on_outcome: Callable[[Outcome], None]) -> None:
     """Run ``tasks`` (highest priority first); ``on_outcome`` sees each as it finishes.
-
-    Ctrl-C cancels what has not finished; what finished was already handed over.
-    """
+    Ctrl-C cancels what has not finished (what finished was already handed over)."""
     futures = {}
     for task in tasks:
         # each task carries the kit itself: no shared data a dying worker could take along
@@ -70,8 +68,8 @@ def run(client: Client, tasks: list[Task], support: dict[str, bytes],
                     f"its grading worker died {ALLOWED_FAILURES + 1} times while grading it "
                     f"({err.last_worker.address if err.last_worker else 'unknown worker'})"))
             except Exception as err:
-                outcome = Outcome(student, error=f"grading failed: {type(err).__name__}: {err}"
-                                  [:300])
+                error = f"grading failed: {type(err).__name__}: {err}"
+                outcome = Outcome(student, error=error[:300])
             on_outcome(outcome)
     finally:
         client.cancel([f for f in futures if not f.done()])
