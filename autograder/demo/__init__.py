@@ -91,7 +91,7 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
     say : callable
         Where the report goes.
     workers, progress, unsafe, scheduler :
-        As for :func:`autograder.grade.grade`.
+        As for :func:`autograder.grade.verb.grade`.
     """
     course, assignment = setup_course(workdir, assignment, cell_timeout, extra_settings)
     release, source = release_and_source(course, assignment)
