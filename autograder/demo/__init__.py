@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 from nbformat import NotebookNode
 
 from autograder import cells as C
@@ -52,13 +51,9 @@ def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
                          extra_config=DEMO_SETTINGS.format(cell_timeout=cell_timeout)
                          + extra_settings)
     source = REPO / "solutions" / assignment
-    if (source / f"{assignment}.ipynb").is_file():
-        add_source(course, assignment, source)
-    else:
-        assignment = toy.ASSIGNMENT
-        course.source_dir(assignment).mkdir(parents=True)
-        nbformat.write(toy.source_notebook(),
-                       course.source_dir(assignment) / f"{assignment}.ipynb")
+    if not (source / f"{assignment}.ipynb").is_file():  # the built-in toy assignment
+        assignment, source = toy.ASSIGNMENT, toy.SOURCE.parent
+    add_source(course, assignment, source)
     generate(course, assignment)
     kit = REPO / "assignments" / assignment
     if kit.is_dir():  # the files students receive next to the notebook (the kit)
