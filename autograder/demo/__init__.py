@@ -1,10 +1,6 @@
-"""The ``demo`` verb, and the throw-away courses it, the tests and the benchmark grade in.
-
-:func:`run_demo` copies one assignment's source (the toy assignment when there is no such
-source) into a new course, releases it, writes a synthetic class
-(:mod:`autograder.demo.synthetic`), runs ``collect``, ``grade``, ``export`` and
-``feedback`` and prints the score table. The real course is never touched.
-"""
+"""The ``demo`` verb (:func:`run_demo`: the whole pipeline on a synthetic class) and the
+throw-away courses it, the tests and the benchmark grade in; the real course is never
+touched."""
 
 from __future__ import annotations
 
@@ -85,10 +81,9 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
              cell_timeout: float = 10.0, extra_settings: str = "",
              say: Callable[[str], None] = print, unsafe: bool = False,
              scheduler: str | None = None) -> DemoRun:
-    """:func:`setup_course` in ``workdir``, the class ``cases`` (by default
-    :data:`~autograder.demo.synthetic.CLASS`) downloaded there, then collect, grade
-    (``workers`` to ``scheduler`` as for :func:`autograder.grade.grade`), export and
-    feedback; the report goes to ``say``."""
+    """:func:`setup_course` and the downloads of ``cases`` (by default the synthetic
+    ``CLASS``) in ``workdir``, then collect, grade (``workers`` to ``scheduler`` as for
+    :func:`autograder.grade.grade`), export and feedback; the report goes to ``say``."""
     cases = synthetic.CLASS if cases is None else cases
     course, assignment = setup_course(workdir, assignment, cell_timeout, extra_settings)
     downloads = workdir / "downloads"
