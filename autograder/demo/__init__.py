@@ -17,7 +17,7 @@ from autograder.course import Course, CourseError
 from autograder.demo import synthetic, toy
 from autograder.feedback import feedback
 from autograder.grade import GradeRun, grade, mode_line
-from autograder.release import generate
+from autograder.release import equip, generate
 from autograder.reporting import export, format_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,10 +62,7 @@ def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
     shutil.copytree(source, course.source_dir(assignment),
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     generate(course, assignment)
-    kit = REPO / "assignments" / assignment
-    if kit.is_dir():  # the files students receive next to the notebook (the kit)
-        shutil.copytree(kit, course.release_dir(assignment), dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    equip(course.release_dir(assignment), REPO)  # the student kit next to the notebook
     return course, assignment
 
 

@@ -104,7 +104,8 @@ MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 def make_notebook(kind: str, release: NotebookNode, source: NotebookNode) -> NotebookNode:
     """The notebook of one case: the release with the instructor's answers (markers
     removed) in every answer cell, or in the first half of the code answers for
-    ``partial``, or in none for ``untouched``; then broken as :data:`MODIFIERS` says."""
+    ``partial``, or in none for ``untouched``; then broken as :data:`MODIFIERS` says
+    (other kinds, such as ``perfect``, are not broken)."""
     nb = copy.deepcopy(release)
     code = answer_cells(nb)
     todo = {"partial": code[: (len(code) + 1) // 2], "untouched": []}.get(
@@ -147,9 +148,9 @@ def write_case(folder: Path, assignment: str, case: Case, release: NotebookNode,
     """Write one student's download entry."""
     if case.delivery == "none":
         return
-    nb = make_notebook("perfect" if case.kind == "malformed" else case.kind, release, source)
+    nb = make_notebook(case.kind, release, source)
     data = nbformat.writes(nb).encode("utf-8")
-    if case.kind == "malformed":  # an upload cut off halfway
+    if case.kind == "malformed":  # a perfect notebook's upload, cut off halfway
         data = data[: len(data) // 2]
     if case.delivery == "file":
         (folder / f"{case.student}.ipynb").write_bytes(data)
