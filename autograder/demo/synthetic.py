@@ -59,6 +59,7 @@ def _first_test(nb: NotebookNode) -> NotebookNode:
     return next(c for c in nb.cells if C.is_test(c))
 
 
+# What the misbehaving students write ({name}: each function of an answer cell).
 WRONG_SHAPE = '''
 def _demo_wrong_shape(function):
     def cut(value):
