@@ -23,9 +23,8 @@ from autograder import cells as C
 from autograder import collect as collect_mod
 from autograder.__main__ import main as cli
 from autograder.course import Course, CourseError, check_id
-from autograder.demo import toy
+from autograder.demo import make_course, toy
 from autograder.demo.synthetic import make_notebook
-from autograder.demo.workspace import make_course
 from autograder.feedback import CheckNoHiddenTests
 from autograder.grade.execute import HIDDEN_FAILED, TrustedExecute
 from autograder.integrity import check_and_repair

@@ -1,11 +1,6 @@
-"""The ``demo`` verb: the whole pipeline on a synthetic class, in a throw-away course.
-
-It copies one assignment's source (``ps1_convolution`` by default; the built-in toy
-assignment when there is no such source) into a new course folder, releases it, writes
-a class of synthetic submissions as a learning-management system hands them over
-(:mod:`autograder.demo.synthetic`), runs ``collect``, ``grade``, ``export`` and
-``feedback`` and prints the score table. The real course is never touched.
-"""
+"""The ``demo`` verb (:func:`run_demo`: the whole pipeline on a synthetic class) and the
+throw-away courses it, the tests and the benchmark grade in; the real course is never
+touched."""
 
 from __future__ import annotations
 
@@ -14,30 +9,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 from nbformat import NotebookNode
 
 from autograder import cells as C
 from autograder.collect import collect
 from autograder.course import Course, CourseError
 from autograder.demo import synthetic, toy
-from autograder.demo.workspace import add_source, make_course
 from autograder.feedback import feedback
 from autograder.grade.verb import GradeRun, grade, mode_line
-from autograder.release import generate
+from autograder.release import equip, generate
 from autograder.reporting import export, format_table
 
 REPO = Path(__file__).resolve().parents[2]
-
+# A throw-away course's nbgrader_config.py, filled in by make_course.
+CONFIG_TEMPLATE = Path(__file__).with_name("nbgrader_config.py.in")
 # Short limits: the endless loops of the synthetic class cost one cell timeout each.
-DEMO_SETTINGS = """
-c.Autograder.cell_timeout = {cell_timeout}
-c.Autograder.notebook_timeout = 300
-"""
+DEMO_SETTINGS = "c.Autograder.cell_timeout = {}\nc.Autograder.notebook_timeout = 300\n"
 
 
 @dataclass
 class DemoRun:
+    """What :func:`run_demo` made: the course, the grading run, the CSV and its rows."""
+
     course: Course
     assignment: str
     graded: GradeRun
@@ -45,25 +38,31 @@ class DemoRun:
     rows: list
 
 
+def make_course(root: Path, course_id: str = "demo", extra_config: str = "") -> Course:
+    """An empty course at ``root`` (which must not hold one yet): the real course's
+    layout, with its own ``nbgrader_config.py`` and gradebook."""
+    if (root / "nbgrader_config.py").exists():
+        raise CourseError(f"{root} already holds a course")
+    (root / "grading").mkdir(parents=True, exist_ok=True)
+    config = CONFIG_TEMPLATE.read_text().format(course_id=course_id, extra=extra_config,
+                                                repo=str(REPO))
+    (root / "nbgrader_config.py").write_text(config)
+    return Course.load(root)
+
+
 def setup_course(workdir: Path, assignment: str, cell_timeout: float = 10.0,
                  extra_settings: str = "") -> tuple[Course, str]:
-    """A released course in ``workdir`` with ``assignment`` (or the toy assignment)."""
-    course = make_course(workdir / "course", course_id="demo",
-                         extra_config=DEMO_SETTINGS.format(cell_timeout=cell_timeout)
-                         + extra_settings)
+    """A course in ``workdir / "course"`` with ``assignment`` (or the toy assignment)
+    released, kit included; returns it and the assignment's name."""
+    course = make_course(workdir / "course",
+                         extra_config=DEMO_SETTINGS.format(cell_timeout) + extra_settings)
     source = REPO / "solutions" / assignment
-    if (source / f"{assignment}.ipynb").is_file():
-        add_source(course, assignment, source)
-    else:
-        assignment = toy.ASSIGNMENT
-        course.source_dir(assignment).mkdir(parents=True)
-        nbformat.write(toy.source_notebook(),
-                       course.source_dir(assignment) / f"{assignment}.ipynb")
+    if not (source / f"{assignment}.ipynb").is_file():
+        assignment, source = toy.ASSIGNMENT, toy.SOURCE.parent
+    shutil.copytree(source, course.source_dir(assignment),
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     generate(course, assignment)
-    kit = REPO / "assignments" / assignment
-    if kit.is_dir():  # the files students receive next to the notebook (the kit)
-        shutil.copytree(kit, course.release_dir(assignment), dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    equip(course.release_dir(assignment), REPO)  # the student kit next to the notebook
     return course, assignment
 
 
@@ -79,23 +78,13 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
              cell_timeout: float = 10.0, extra_settings: str = "",
              say: Callable[[str], None] = print, unsafe: bool = False,
              scheduler: str | None = None) -> DemoRun:
-    """Build the course (:func:`setup_course`) and the class, then collect, grade, export
-    and give feedback.
-
-    Parameters
-    ----------
-    workdir : Path
-        A new folder for the course, the downloads and the CSV.
-    cases : list of Case, optional
-        The synthetic class (default: :data:`autograder.demo.synthetic.CLASS`).
-    say : callable
-        Where the report goes.
-    workers, progress, unsafe, scheduler :
-        As for :func:`autograder.grade.verb.grade`.
-    """
+    """:func:`setup_course` and the downloads of ``cases`` (by default the synthetic
+    ``CLASS``) in ``workdir``, then collect, grade (``workers`` to ``scheduler`` as for
+    :func:`autograder.grade.verb.grade`), export and feedback; the report goes to ``say``."""
+    cases = synthetic.CLASS if cases is None else cases
     course, assignment = setup_course(workdir, assignment, cell_timeout, extra_settings)
-    release, source = release_and_source(course, assignment)
     downloads = workdir / "downloads"
+    release, source = release_and_source(course, assignment)
     roster = synthetic.build_downloads(downloads, assignment, release, source, cases)
     say(f"course: {course.root}\nassignment: {assignment}\ndownloads: {downloads}\n")
     say("\n".join(collect(course, assignment, downloads, roster).summary_lines()) + "\n")
@@ -105,7 +94,7 @@ def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | 
     rows = export(course, assignment, csv_path)
     feedback(course, assignment, progress=progress)
     kinds = {c.student: c.kind + ("" if c.delivery == "file" else f" ({c.delivery})")
-             for c in (cases or synthetic.CLASS)}
+             for c in cases}
     say(format_table(rows, graded.max_score, width=70, labels=kinds))
     say(f"\ngraded in {graded.seconds:g} s; mode: {mode_line(graded.mode)}")
     say(f"scores: {csv_path}\nfeedback: {course.step_root(course.coursedir.feedback_directory)}")
