@@ -1,10 +1,6 @@
-"""The ``feedback`` verb: per-student HTML that never shows the hidden tests.
-
-The grader's outputs never quote hidden code. nbgrader's feedback runs with
-:class:`AutograderBanner` first (status and notes), then ``ClearHiddenTests``, then
-:class:`CheckNoHiddenTests` (a page with a hidden line left is not written). Students
-not graded get a short page saying why.
-"""
+"""The ``feedback`` verb: per-student HTML that never shows the hidden tests. nbgrader
+writes a graded student's pages, with the status first and a last check that no hidden
+test line is left (else the page is withheld); the others get a page saying why."""
 
 from __future__ import annotations
 
