@@ -17,7 +17,7 @@ from traitlets.config import Config
 
 from autograder.course import Course, CourseError
 from tools.paths import find_assignment_ids
-from tools.solution_scan import MARKERS, normalize, notebook_secrets, readable_text
+from tools.solution_scan import MARKERS, notebook_secrets, readable_text, scan_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 KIT = Path("src") / "convkit"
@@ -112,19 +112,17 @@ def secret_lines(notebooks: Iterable[Path]) -> set[str]:
 def leaks(folder: Path, secrets: set[str]) -> list[str]:
     """What in ``folder`` students must not see, one description per finding."""
     found = []
+    for leak in scan_tree(folder, secrets):  # markers and secret lines, as on the site
+        kind = "marker" if leak.what in MARKERS else "solution or hidden-test line"
+        found.append(f"{Path(leak.where).relative_to(folder)}: {kind} {leak.what!r}")
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix not in {".ipynb", ".py", ".md", ".txt", ".json"}:
             continue
         raw = path.read_bytes()
-        text = readable_text(path.name, raw)  # a notebook: its cells' code, then its JSON
-        where = path.relative_to(folder)
-        found += [f"{where}: marker {m!r}" for m in MARKERS if m in text]
         if path.suffix == ".ipynb" and any(c.get("outputs") for c in json.loads(raw)["cells"]):
-            found.append(f"{where}: the notebook holds outputs")
-        flat = normalize(text)
-        found += [f"{where}: solution or hidden-test line {s!r}" for s in secrets if s in flat]
-        if _REFERENCE_IMPORT.search(text):
-            found.append(f"{where}: imports the reference package convref")
+            found.append(f"{path.relative_to(folder)}: the notebook holds outputs")
+        if _REFERENCE_IMPORT.search(readable_text(path.name, raw)):  # a notebook: its cells
+            found.append(f"{path.relative_to(folder)}: imports the reference package convref")
     return found
 
 
