@@ -16,13 +16,9 @@ from autograder.reporting import rosters_dir, save_results
 
 def collect(course: Course, assignment: str, downloads: str | Path, roster_file: str | Path,
             id_column: str | None = None) -> Collected:
-    """Place every roster student's notebook (and submission time) for nbgrader.
-
-    ``downloads`` is the folder the LMS handed over (its zip may stay unopened inside);
-    ``roster_file`` a plain CSV with ``student_id`` or the LMS's gradebook export, whose
-    ids are in ``id_column`` (default: chosen by layout). Raises :class:`LmsError` when the
-    roster is unusable or nothing could be placed (naming the roster column tried).
-    """
+    """Place every roster student's notebook (and submission time) for nbgrader, from the
+    folder the LMS handed over (its zip may stay unopened inside); raises :class:`LmsError`
+    when the roster is unusable or nothing could be placed (naming the column tried)."""
     check_id("assignment", assignment)
     roster = load_roster(roster_file, id_column=id_column)
     notebooks = [p.stem for p in course.release_notebooks(assignment)]

@@ -109,10 +109,8 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
 def _nbgrader_feedback(course: Course, assignment: str, row: Row,
                        secret: set[str]) -> list[Path]:
     config = course.config.copy()
-    config.GenerateFeedback.preprocessors = [
-        GetGrades, AutograderBanner, ClearHiddenTests, CheckNoHiddenTests,
-        CSSHTMLHeaderPreprocessor,
-    ]
+    config.GenerateFeedback.preprocessors = [GetGrades, AutograderBanner, ClearHiddenTests,
+                                             CheckNoHiddenTests, CSSHTMLHeaderPreprocessor]
     coursedir = course_directory(course.root, config)
     coursedir.assignment_id, coursedir.student_id = assignment, row.student
     app = RecordingGenerateFeedback(coursedir=coursedir, config=config)

@@ -35,11 +35,9 @@ class Release:
 
 def prepare(course: Course, assignment: str, student: str,
             release: Release) -> tuple[StudentResult, dict[str, NotebookNode]]:
-    """Check one student's submission and repair its notebooks in memory.
-
-    Returns the record (``ok`` when there is something to grade, else ``reason`` says
-    why; with the tampering and the scan's findings) and the repaired notebooks by name.
-    """
+    """Check one student's submission and repair its notebooks in memory; returns the
+    record (``ok``, else ``reason`` says why; the tampering and the scan's findings) and
+    the repaired notebooks by name."""
     result = StudentResult(student, ok=True)
     repaired: dict[str, NotebookNode] = {}
     for stem, release_nb in release.notebooks.items():

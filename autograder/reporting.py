@@ -231,13 +231,9 @@ def require_students(course: Course, assignment: str, students: list[str] | None
 
 def export(course: Course, assignment: str, out: str | Path, students: list[str] | None = None,
            fmt: str = "generic") -> list[Row]:
-    """Write the scores of ``students`` (default: the roster) to the CSV ``out`` in the
-    layout ``fmt`` (one of :data:`autograder.lms.exports.FORMATS`); returns the rows.
-
-    ``generic`` adds ``notes`` (what the autograder had to do) and one column per graded
-    cell (``notebook:grade_id`` when there are several notebooks) to the columns of
-    :func:`autograder.lms.exports.write_generic`; the others are the file that LMS imports.
-    """
+    """Write the rows of ``students`` (default: the roster) to the CSV ``out`` in the layout
+    ``fmt`` (see :data:`autograder.lms.exports.FORMATS`); returns the rows. ``generic`` also
+    has ``notes`` and one column per graded cell (``notebook:grade_id`` when several)."""
     check_id("assignment", assignment)
     if fmt not in exports.FORMATS:
         raise CourseError(
