@@ -105,17 +105,18 @@ def run(args: argparse.Namespace) -> int:
     for name in ("downloads", "roster", "out"):  # paths given relative to where we stand
         if getattr(args, name, None):
             setattr(args, name, str(Path(getattr(args, name)).resolve()))
+    timeout, workers = getattr(args, "cell_timeout", None), getattr(args, "workers", None)
+    if timeout is not None and timeout <= 0:
+        raise CourseError(f"--cell-timeout must be positive, got {timeout:g}")
+    if workers is not None and workers < 1:
+        raise CourseError(f"--workers must be at least 1, got {workers}")
     with in_course_root(root):  # nbgrader reads and writes relative to the course root
         if args.verb == "similarity":
             args.course_root = str(root)
             return similarity_cli.run(args)
-        timeout = getattr(args, "cell_timeout", None)
-        if timeout is not None and timeout <= 0:
-            raise CourseError(f"--cell-timeout must be positive, got {timeout:g}")
         course = Course.load(  # a clear error when this is not the course root
             root, None if timeout is None else Config({"Autograder": {"cell_timeout": timeout}}))
-        for line in _verb(args, course):
-            print(line)
+        print("\n".join(_verb(args, course)))
     return 0
 
 
@@ -137,8 +138,6 @@ def _verb(args: argparse.Namespace, course: Course) -> list[str]:
                 f"{course.step_root(course.coursedir.feedback_directory)}"]
     from autograder.grade.verb import grade, mode_line, sandbox_mode
 
-    if args.workers is not None and args.workers < 1:
-        raise CourseError(f"--workers must be at least 1, got {args.workers}")
     print(f"mode: {mode_line(sandbox_mode(args.unsafe_no_sandbox))}", flush=True)
     result = grade(course, args.assignment, args.student, args.workers,
                    progress=not args.no_progress, scheduler=args.scheduler,

@@ -1,15 +1,10 @@
-"""The ``feedback`` verb: per-student HTML that never shows the hidden tests.
-
-The grader's outputs never quote hidden code. nbgrader's feedback runs with
-:class:`AutograderBanner` first (status and notes), then ``ClearHiddenTests``, then
-:class:`CheckNoHiddenTests` (a page with a hidden line left is not written). Students
-not graded get a short page saying why.
-"""
+"""The ``feedback`` verb: per-student HTML that never shows the hidden tests. nbgrader
+writes a graded student's pages, with the status first and a last check that no hidden
+test line is left (else the page is withheld); the others get a page saying why."""
 
 from __future__ import annotations
 
 import html
-import re
 import sys
 from pathlib import Path
 
@@ -26,6 +21,10 @@ from autograder.converters import RecordingGenerateFeedback
 from autograder.course import Course, check_id
 from autograder.lms.intake import course_directory
 from autograder.reporting import Row, require_students, table_rows
+from tools.solution_scan import normalize
+
+# The page of a failed or missing student; {title}, {status}, {reason}, {notes} filled in.
+PAGE = Path(__file__).with_name("feedback_page.html")
 
 
 class AutograderBanner(NbGraderPreprocessor):
@@ -46,18 +45,17 @@ class CheckNoHiddenTests(NbGraderPreprocessor):
     """Refuse the page if a hidden test line (``resources["autograder"]["hidden_lines"]``)
     survived anywhere (the last safety net)."""
 
-    min_length = Integer(12, help="Shorter hidden lines are too common to prove a leak.").tag(
-        config=True
-    )
+    min_length = Integer(
+        12, help="Shorter hidden lines are too common to prove a leak.").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         hidden = resources.get("autograder", {}).get("hidden_lines", set())
-        flat = re.sub(r"\s+", " ", "\n".join(_texts(nb)))
+        flat = normalize("\n".join(_texts(nb)))
         # a line the student typed in their own cells is theirs to see
         own = {line.strip() for cell in nb.cells if not C.is_test(cell)
                for line in cell.source.splitlines()}
         for line in hidden - own:
-            if len(line) >= self.min_length and re.sub(r"\s+", " ", line) in flat:
+            if len(line) >= self.min_length and normalize(line) in flat:
                 raise RuntimeError(f"hidden test code would appear in the feedback: {line!r}")
         return nb, resources
 
@@ -111,10 +109,8 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
 def _nbgrader_feedback(course: Course, assignment: str, row: Row,
                        secret: set[str]) -> list[Path]:
     config = course.config.copy()
-    config.GenerateFeedback.preprocessors = [
-        GetGrades, AutograderBanner, ClearHiddenTests, CheckNoHiddenTests,
-        CSSHTMLHeaderPreprocessor,
-    ]
+    config.GenerateFeedback.preprocessors = [GetGrades, AutograderBanner, ClearHiddenTests,
+                                             CheckNoHiddenTests, CSSHTMLHeaderPreprocessor]
     coursedir = course_directory(course.root, config)
     coursedir.assignment_id, coursedir.student_id = assignment, row.student
     app = RecordingGenerateFeedback(coursedir=coursedir, config=config)
@@ -127,22 +123,13 @@ def _nbgrader_feedback(course: Course, assignment: str, row: Row,
     return sorted(course.feedback_dir(row.student, assignment).glob("*.html"))
 
 
-PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title}</title></head>
-<body><h1>{title}</h1>
-<p><strong>Autograder status: {status}</strong></p>
-<p>{reason}</p>
-{notes}
-</body></html>
-"""
-
-
 def _plain_pages(course: Course, assignment: str, notebooks: list[str], row: Row) -> list[Path]:
+    page = PAGE.read_text(encoding="utf-8")
     out = course.feedback_dir(row.student, assignment)
     out.mkdir(parents=True, exist_ok=True)
     notes = f"<p>Notes: {html.escape(row.notes)}</p>" if row.notes else ""
     for stem in notebooks:
-        (out / f"{stem}.html").write_text(PAGE.format(
+        (out / f"{stem}.html").write_text(page.format(
             title=html.escape(f"{assignment}: {stem} ({row.student})"), status=row.status,
             reason=html.escape(row.reason or "no notebook was graded"), notes=notes))
     return [out / f"{stem}.html" for stem in notebooks]

@@ -1,11 +1,6 @@
-"""The autograder's rules as nbgrader plugins: ``nbgrader zip_collect`` recognises
-downloads as ``collect`` does, and ``nbgrader export`` writes ``export``'s generic rows.
-
-Registered in ``nbgrader_config.py``::
-
-    c.ZipCollectApp.collector_plugin = "autograder.plugins.RosterCollector"
-    c.ExportApp.plugin_class = "autograder.plugins.StatusExport"
-"""
+"""The autograder's rules as nbgrader plugins (registered in ``nbgrader_config.py``):
+``nbgrader zip_collect`` recognises downloads as ``collect`` does, and ``nbgrader
+export`` writes ``export``'s generic rows."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
 """The student release: nbgrader's student notebooks, a README and the student kit,
-checked for leaks (region markers, solution or hidden-test lines, ``convref``
-imports, outputs).
-
-The notebooks and READMEs are committed; the kit copies are not (``.gitignore``):
-:func:`equip` writes them, here and wherever a fresh clone needs a complete
-student folder (the tests; the site's download bundles use :func:`kit_files`).
-"""
+checked for leaks. The notebooks and READMEs are committed, the kit copies are not:
+:func:`equip` writes them wherever a student folder must be complete."""
 
 from __future__ import annotations
 
@@ -22,7 +17,7 @@ from traitlets.config import Config
 
 from autograder.course import Course, CourseError
 from tools.paths import find_assignment_ids
-from tools.solution_scan import MARKERS, normalize, notebook_secrets, readable_text
+from tools.solution_scan import MARKERS, notebook_secrets, readable_text, scan_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 KIT = Path("src") / "convkit"
@@ -41,20 +36,10 @@ class ReleaseError(CourseError):
 
 
 def release(assignment_ids: list[str] | None = None, course_root: Path = ROOT) -> list[Path]:
-    """Generate, equip and verify the release of some or all assignments.
-
-    Returns
-    -------
-    list of Path
-        The release notebooks, ``assignments/<id>/<id>.ipynb``, in the order given.
-
-    Raises
-    ------
-    ValueError
-        If an assignment id has no source notebook.
-    ReleaseError
-        If nbgrader fails or the result leaks solutions or hidden tests.
-    """
+    """Generate, equip and verify the release of some or all assignments; returns the
+    release notebooks (``assignments/<id>/<id>.ipynb``) in the order given. Raises
+    ValueError for an id without a source notebook, :class:`ReleaseError` when nbgrader
+    fails or the result leaks solutions or hidden tests."""
     course = Course.load(course_root)
     sources = course.step_root(course.coursedir.source_directory)
     known = list(find_assignment_ids(sources))
@@ -102,9 +87,8 @@ def kit_files(kit: Path = ROOT / KIT) -> list[tuple[str, Path]]:
 
 
 def equip(folder: Path, course_root: Path = ROOT) -> None:
-    """Replace ``folder``'s kit copy by a fresh one. A fresh clone holds the release
-    notebooks but not the kit copies (they are generated); whatever hands a release
-    folder to a kernel calls this first."""
+    """Replace ``folder``'s kit copy by a fresh one (a fresh clone has none): whatever
+    hands a release folder to a kernel calls this first."""
     target = Path(folder) / KIT_NAME
     kit_files(Path(course_root) / KIT)
     shutil.rmtree(target, ignore_errors=True)
@@ -121,27 +105,24 @@ def _title(notebook: Path) -> str:
 
 
 def secret_lines(notebooks: Iterable[Path]) -> set[str]:
-    """Lines of instructor notebooks students must never see (as :mod:`tools.solution_scan`
-    finds them for the site), whitespace-normalized."""
+    """Lines of instructor notebooks students must never see, as the site's scan finds them."""
     return set().union(*map(notebook_secrets, notebooks))
 
 
 def leaks(folder: Path, secrets: set[str]) -> list[str]:
     """What in ``folder`` students must not see, one description per finding."""
     found = []
+    for leak in scan_tree(folder, secrets):  # markers and secret lines, as on the site
+        kind = "marker" if leak.what in MARKERS else "solution or hidden-test line"
+        found.append(f"{Path(leak.where).relative_to(folder)}: {kind} {leak.what!r}")
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix not in {".ipynb", ".py", ".md", ".txt", ".json"}:
             continue
         raw = path.read_bytes()
-        text = readable_text(path.name, raw)  # a notebook: its cells' code, then its JSON
-        where = path.relative_to(folder)
-        found += [f"{where}: marker {m!r}" for m in MARKERS if m in text]
         if path.suffix == ".ipynb" and any(c.get("outputs") for c in json.loads(raw)["cells"]):
-            found.append(f"{where}: the notebook holds outputs")
-        flat = normalize(text)
-        found += [f"{where}: solution or hidden-test line {s!r}" for s in secrets if s in flat]
-        if _REFERENCE_IMPORT.search(text):
-            found.append(f"{where}: imports the reference package convref")
+            found.append(f"{path.relative_to(folder)}: the notebook holds outputs")
+        if _REFERENCE_IMPORT.search(readable_text(path.name, raw)):  # a notebook: its cells
+            found.append(f"{path.relative_to(folder)}: imports the reference package convref")
     return found
 
 

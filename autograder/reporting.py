@@ -1,17 +1,13 @@
-"""Reporting: per-student records, scores from the gradebook, status rows, the CSV.
-
-A grading run stores, for each student, what the pipeline itself learned (failure
-reason, tampering, scan findings, what the grader had to do); the gradebook stores
-the scores. :func:`decide` combines both into one status, so that a failure, a
-missing file or a tampered notebook is never confused with a real zero; ``export``
-writes one CSV row per roster student and ``format_table`` the text table.
-"""
+"""Reporting: per-student grading records, scores from the gradebook, status rows, the
+CSV export and the text table. :func:`decide` combines a record and the scores into one
+status, so that a failure, a missing file or a tampered notebook is never a real zero."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -119,29 +115,23 @@ class Row:
 
 
 def load_results(report_dir: Path) -> dict[str, StudentResult]:
+    """The stored grading records (``grade.json``), by student."""
     path = report_dir / "grade.json"
     if not path.is_file():
         return {}
     return {sid: StudentResult(**rec) for sid, rec in json.loads(path.read_text()).items()}
 
 
-def _write_results(report_dir: Path, results: dict[str, StudentResult]) -> None:
+def save_results(report_dir: Path, results: dict[str, StudentResult],
+                 forget: Iterable[str] = ()) -> None:
+    """Merge ``results`` into the stored records (a partial re-grade keeps the others) and
+    drop those of ``forget`` (students whose submission was replaced or removed)."""
+    drop = set(forget)
+    kept = {k: v for k, v in (load_results(report_dir) | results).items() if k not in drop}
     report_dir.mkdir(parents=True, exist_ok=True)
     tmp = report_dir / "grade.tmp"
-    tmp.write_text(json.dumps({k: asdict(v) for k, v in sorted(results.items())}, indent=2))
+    tmp.write_text(json.dumps({k: asdict(v) for k, v in sorted(kept.items())}, indent=2))
     os.replace(tmp, report_dir / "grade.json")
-
-
-def save_results(report_dir: Path, results: dict[str, StudentResult]) -> None:
-    """Merge ``results`` into the stored records (a partial re-grade keeps the others)."""
-    _write_results(report_dir, load_results(report_dir) | results)
-
-
-def forget_results(report_dir: Path, students: list[str]) -> None:
-    """Drop the records of ``students`` (their submission was replaced or removed)."""
-    kept = load_results(report_dir)
-    if any(s in kept for s in students):
-        _write_results(report_dir, {k: v for k, v in kept.items() if k not in students})
 
 
 def rosters_dir(course: Course) -> Path:
@@ -241,23 +231,9 @@ def require_students(course: Course, assignment: str, students: list[str] | None
 
 def export(course: Course, assignment: str, out: str | Path, students: list[str] | None = None,
            fmt: str = "generic") -> list[Row]:
-    """Write the scores of ``assignment`` to ``out`` in an LMS's layout; return the rows.
-
-    ``generic``: the columns of :func:`autograder.lms.exports.write_generic` (score
-    EMPTY when there is none), then ``notes`` (what the autograder had to do) and one
-    column per graded cell (``notebook:grade_id`` when there are several notebooks).
-    ``canvas``, ``moodle``, ``blackboard``: the file that LMS imports, built from the
-    roster it exported (see ``autograder/README.md``).
-
-    Parameters
-    ----------
-    out : path
-        The CSV file to write (its folder is created).
-    students : list of str, optional
-        Rows for these students only; default: the assignment's roster.
-    fmt : str
-        One of :data:`autograder.lms.exports.FORMATS`.
-    """
+    """Write the rows of ``students`` (default: the roster) to the CSV ``out`` in the layout
+    ``fmt`` (see :data:`autograder.lms.exports.FORMATS`); returns the rows. ``generic`` also
+    has ``notes`` and one column per graded cell (``notebook:grade_id`` when several)."""
     check_id("assignment", assignment)
     if fmt not in exports.FORMATS:
         raise CourseError(
@@ -270,12 +246,10 @@ def export(course: Course, assignment: str, out: str | Path, students: list[str]
     grades = [exports.GradeRow(row.student, row.score, max_score, row.status,
                                late[row.student].minutes_late, late[row.student].penalty,
                                row.reason) for row in rows]
-    roster = assignment_roster(course, assignment)
-    if roster is None:
-        roster = Roster(path=Path("-"), lms="plain", id_column="student_id",
-                        columns=["student_id"], rows=[{"student_id": s} for s in ids])
-    elif students:
-        roster = replace(roster, rows=[r for r in roster.rows if r[roster.id_column] in ids])
+    roster = assignment_roster(course, assignment) or Roster(  # none before any collect
+        path=Path("-"), lms="plain", id_column="student_id", columns=["student_id"],
+        rows=[{"student_id": s} for s in ids])
+    roster = replace(roster, rows=[r for r in roster.rows if r[roster.id_column] in ids])
     if fmt == "generic":
         single = len({c.notebook for c in columns}) <= 1
         exports.write_generic(

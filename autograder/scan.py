@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
@@ -89,13 +88,6 @@ def _rules(node: ast.AST) -> list[str | None]:
     return []
 
 
-def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node, parents before children, in source order."""
-    yield node
-    for child in ast.iter_child_nodes(node):
-        yield from _walk(child)
-
-
 _transformer = TransformerManager()
 
 
@@ -114,13 +106,13 @@ def scan_source(source: str, cell: str) -> list[Finding]:
     except SyntaxError:
         return findings
     lines, magic = python.splitlines(), bool(findings)
-    for node in _walk(tree):
+    for node in ast.walk(tree):
         line = getattr(node, "lineno", 1)
         text = lines[line - 1].strip()[:120] if 0 < line <= len(lines) else ""
         # the get_ipython() calls of the translation above are already reported
         findings += [Finding(cell, line, rule, text) for rule in _rules(node)
                      if rule and not (magic and rule.startswith("IPython"))]
-    return findings
+    return sorted(findings, key=lambda finding: finding.line)  # stable: parents first
 
 
 def scan_notebook(nb: NotebookNode, release: NotebookNode) -> list[Finding]:

@@ -27,8 +27,8 @@ from autograder.demo import make_course, toy
 from autograder.demo.synthetic import make_notebook
 from autograder.feedback import CheckNoHiddenTests
 from autograder.grade.execute import HIDDEN_FAILED, TrustedExecute
-from autograder.integrity import check_and_repair
 from autograder.lms.errors import LmsError
+from autograder.prepare import check_and_repair
 from autograder.reporting import (
     StudentResult,
     SubmissionScores,
