@@ -3,6 +3,8 @@ stand-ins the checks call, and what the sandbox lets a kernel see and do."""
 
 from __future__ import annotations
 
+import base64
+import functools
 import io
 import os
 import pickle
@@ -24,13 +26,13 @@ needs_bwrap = pytest.mark.skipif(not bwrap_works(), reason="bubblewrap does not 
 # -- the wire -----------------------------------------------------------------------------
 
 def _roundtrip(value):
-    blobs: list[bytes] = []
-    tree = wire.encode(value, blobs, lambda obj: {"id": 7})
     read, write = os.pipe()
-    wire.write_message(write, {"value": tree}, blobs)
-    header, got = wire.read_message(read, 1 << 20)
+    ends = wire.Channel(read, write, lambda obj: {"id": 7},
+                        lambda record: ("handle", record["id"]), 1 << 20)
+    ends.send({"value": value})
+    got = ends.receive()["value"]
     os.close(read), os.close(write)
-    return wire.decode(header["value"], got, lambda record: ("handle", record["id"]))
+    return got
 
 
 def test_wire_carries_data_exactly():
@@ -56,16 +58,28 @@ def test_anything_else_stays_behind_a_handle():
 def test_wire_refuses_what_could_run_code_or_is_malformed():
     evil = io.BytesIO()
     np.save(evil, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    ends = wire.Channel(-1, -1, None, None)
     with pytest.raises(wire.WireError, match="bad array"):
-        wire.decode({"$a": 0}, [evil.getvalue()], None)
-    for tree in ({"$x": 1}, {"$a": 5}, {"$l": 1}, {"a": 1, "b": 2}, [1]):
+        ends.decode({"$a": base64.b64encode(evil.getvalue()).decode()})
+    for tree in ({"$x": 1}, {"$a": 5}, {"$a": "not base64!"}, {"$l": 1}, {"a": 1, "b": 2}, [1],
+                 {"$d": [[{"$l": []}, 1]]}):
         with pytest.raises(wire.WireError):
-            wire.decode(tree, [], None)
+            ends.decode(tree)
+    with pytest.raises(wire.WireError, match="nested too deeply"):
+        ends.encode(functools.reduce(lambda inner, _: [inner], range(100), 1))
     read, write = os.pipe()
-    wire.write_message(write, {"pickle": pickle.dumps(1).hex()}, [b"x" * 100])
+    ends = wire.Channel(read, write, None, None, 50)
+    ends.send({"pickle": pickle.dumps(1).hex(), "more": "x" * 100})
     with pytest.raises(wire.WireError, match="larger than"):
-        wire.read_message(read, 50)
+        ends.receive()
     os.close(read), os.close(write)
+    for data, problem in ((b'{"$l": [1]}', "malformed message"), (b"{not json", "not JSON"),
+                          (b"[1]", "malformed value"), (b'{"op": "reply"}', "unknown tag")):
+        read, write = os.pipe()
+        os.write(write, wire._LEN.pack(len(data)) + data)
+        with pytest.raises(wire.WireError, match=problem):
+            wire.Channel(read, write, None, None).receive()
+        os.close(read), os.close(write)
 
 
 # -- the kernel, through the grader's stand-ins -----------------------------------------------

@@ -122,7 +122,7 @@ class Kernel:
         self.history: list[tuple[str, bool]] = []  # (cell, timed out) to replay
         self.deadline = float("inf")
         self.lent: dict[int, Callable] = {}  # number -> a helper lent to the student's code
-        self.lent_as: dict[tuple, int] = {}  # (owner, name) -> the helper lent under it
+        self.lent_as: dict[tuple, range] = {}  # (owner, name) -> the helpers lent under it
         self.numbers = 0  # the last number given to a lent helper
         self.sink: Callable[[str, str, int], None] = lambda out, err, dropped: None
 
@@ -132,9 +132,11 @@ class Kernel:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=log, **self.popen)
         self.generation += 1
+        self.channel = wire.Channel(self.proc.stdout.fileno(), self.proc.stdin.fileno(),
+                                    self._to_handle, self._from_handle, wait=self._wait)
         saved, self.deadline = self.deadline, time.monotonic() + self.startup
         try:
-            if self._read()[0].get("op") != "ready":
+            if self._read().get("op") != "ready":
                 raise KernelError("it did not say it was ready")
         except KernelError as err:
             tail = self.log.read_text(errors="replace")[-500:]
@@ -167,7 +169,7 @@ class Kernel:
         try:
             for code, timed_out in list(self.history):
                 self.deadline = time.monotonic() + (1.0 if timed_out else 600.0)
-                self._request({"op": "run", "code": code}, [])
+                self._request({"op": "run", "code": code})
         finally:
             self.deadline, self.sink = saved, sink
 
@@ -177,9 +179,9 @@ class Kernel:
         if left <= 0 or not select.select([self.proc.stdout], [], [], min(left, 1e6))[0]:
             raise CellTimeout("did not stop when interrupted", killed=True)
 
-    def _read(self) -> tuple[dict, list[bytes]]:
+    def _read(self) -> dict:
         try:
-            return wire.read_message(self.proc.stdout.fileno(), wait=self._wait)
+            return self.channel.receive()
         except EOFError:
             raise KernelError("the kernel died") from None
         except (wire.WireError, OSError) as err:
@@ -203,21 +205,20 @@ class Kernel:
             return self.lent[record["cb"]]
         raise wire.WireError("unknown handle")
 
-    def _request(self, header: dict, payload) -> tuple[dict, list[bytes]]:
+    def _request(self, request: dict) -> dict:
         """Send one request; serve the kernel's calls to lent helpers until it replies.
         Helpers lent during a call (as arguments, or returned by a helper) end with it."""
         self.ensure()
         first = self.numbers + 1
-        blobs: list[bytes] = []
-        if header.get("op") in ("run", "call"):
-            header["seconds"] = max(0.05, min(self.deadline - time.monotonic(), 1e6))
-        header["args"] = wire.encode(payload, blobs, self._to_handle)
+        if request["op"] in ("run", "call"):
+            request["seconds"] = max(0.05, min(self.deadline - time.monotonic(), 1e6))
+        data = self.channel.pack(request)  # a Remote from before a restart is refused here
         try:
-            wire.write_message(self.proc.stdin.fileno(), header, blobs)
-            reply, blobs = wire.until_reply(self._read, self._serve)
+            self.channel.write(data)
+            reply = wire.until_reply(self._read, self._serve)
             self.sink(str(reply.get("stdout", "")), str(reply.get("stderr", "")),
                       int(reply.get("dropped", 0) or 0))
-            return reply, blobs
+            return reply
         except KernelError:
             self.close()
             raise
@@ -225,43 +226,38 @@ class Kernel:
             self.close()
             raise KernelError(f"the kernel died ({err})") from None
         finally:
-            if header.get("op") == "call":
+            if request["op"] == "call":
                 for number in range(first, self.numbers + 1):
                     self.lent.pop(number, None)
 
-    def _serve(self, header: dict, blobs: list[bytes]) -> None:
-        if header.get("op") != "callback":
+    def _serve(self, request: dict) -> None:
+        if request.get("op") != "callback":
             raise KernelError("the kernel broke the protocol")
-        out: list[bytes] = []
         try:
-            helper = self.lent.get(header.get("cb"))
+            helper = self.lent.get(request.get("cb"))
             if helper is None:
                 raise LookupError("this helper was withdrawn when its check ended")
-            args, kwargs = wire.decode(header.get("args"), blobs, self._from_handle)
-            answer = {"op": "reply", "value": wire.encode(helper(*args, **dict(kwargs)), out,
-                                                          self._to_handle)}
+            args, kwargs = request.get("args")
+            answer = self.channel.pack({"op": "reply", "value": helper(*args, **dict(kwargs))})
         except KernelError:
             raise
         except Exception as err:  # told to the student's code, as its own exception
-            out, answer = [], {"op": "reply", "raise": wire.raised(err)}
-        wire.write_message(self.proc.stdin.fileno(), answer, out)
+            answer = self.channel.pack({"op": "reply", "raise": wire.raised(err)})
+        self.channel.write(answer)
 
-    def _value(self, reply: dict, blobs: list[bytes]):
+    @staticmethod
+    def _value(reply: dict):
         if "raise" in reply:
             if reply["raise"].get("timeout") is True:
                 raise CellTimeout("the student's code ran out of time")
             raise wire.exception_from(reply["raise"], lambda name, message:
                                       StudentError(f"{name}: {message}"))
-        try:
-            return wire.decode(reply.get("value"), blobs, self._from_handle)
-        except wire.WireError as err:
-            self.close()
-            raise KernelError(f"the kernel sent something that is not data ({err})") from None
+        return reply.get("value")
 
     # ------------------------------------------------------------ operations
     def run_cell(self, code: str) -> dict:
         """Run one cell in the kernel; returns ``{"error", "timeout", "defined"}``."""
-        reply, _ = self._request({"op": "run", "code": code}, [])
+        reply = self._request({"op": "run", "code": code})
         if "raise" in reply:
             raise KernelError(str(reply["raise"].get("message")))
         error = reply.get("error") if type(reply.get("error")) is dict else None
@@ -272,20 +268,17 @@ class Kernel:
                 "defined": [d for d in defined if type(d) is str]}
 
     def call(self, function: RemoteFunction, args: tuple, kwargs: dict):
-        return self._value(*self._request({"op": "call"}, [function, list(args), kwargs]))
+        return self._value(self._request({"op": "call", "args": [function, list(args), kwargs]}))
 
     def get_global(self, name: str, owner: Remote | None = None):
-        reply, blobs = self._request({"op": "get"}, [owner, name])
-        return bool(reply.get("found")), self._value(reply, blobs)
+        reply = self._request({"op": "get", "args": [owner, name]})
+        return bool(reply.get("found")), self._value(reply)
 
     def set_global(self, name: str, value, owner: Remote | None = None,
                    delete: bool = False) -> None:
         key, first = (owner._id if owner is not None else None, name), self.numbers + 1
-        old = self.lent_as.pop(key, None)
-        reply, blobs = self._request({"op": "delete" if delete else "set"},
-                                     [owner, name] if delete else [owner, name, value])
-        if not delete and self.numbers >= first:  # a helper was lent under this name
-            self.lent_as[key] = self.numbers
-        if old is not None:
-            self.lent.pop(old, None)  # the helper lent under this name is withdrawn
-        self._value(reply, blobs)
+        reply = self._request({"op": "delete" if delete else "set", "args": [owner, name, value]})
+        for number in self.lent_as.pop(key, ()):
+            self.lent.pop(number, None)  # helpers lent before under this name are withdrawn
+        self.lent_as[key] = range(first, self.numbers + 1)
+        self._value(reply)

@@ -55,25 +55,15 @@ def _namespaces() -> list[str]:
 
 def _parents(path: str) -> list[str]:
     """Make the folders above ``path`` first: bwrap would make them private (0700)."""
-    args = []
-    for parent in reversed(Path(path).parents):
-        if str(parent) != "/":
-            args += ["--perms", "0755", "--dir", str(parent)]
-    return args
+    parents = reversed(Path(path).parents[:-1])  # all but "/"
+    return [arg for parent in parents for arg in ("--perms", "0755", "--dir", str(parent))]
 
 
 def _system_mounts() -> list[str]:
     args = ["--ro-bind", "/usr", "/usr", "--perms", "0755", "--dir", "/etc"]
-    for top in ("bin", "sbin", "lib", "lib32", "lib64"):
-        path = Path("/") / top
-        if path.is_symlink():
-            args += ["--symlink", os.readlink(path), str(path)]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), str(path)]
-    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/fonts",
-                "/etc/alternatives", "/etc/localtime"):
-        if os.path.exists(etc):
-            args += ["--ro-bind", etc, etc]
+    for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache", "/etc/ld.so.conf",
+                 "/etc/ld.so.conf.d", "/etc/fonts", "/etc/alternatives", "/etc/localtime"):
+        args += ["--ro-bind-try", path, path]  # where the system has it
     envs = {q for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)
             for q in (os.path.abspath(p), os.path.realpath(p))}
     for env in sorted(envs):

@@ -68,11 +68,11 @@ class Kernel:
     """The namespace, the objects behind handles, and the message loop."""
 
     def __init__(self, fd_in: int, fd_out: int, max_chars: int):
-        self.fd_in, self.fd_out = fd_in, fd_out
         self.ns: dict = {"__name__": "__main__", "__builtins__": builtins}
         self.objects: dict[int, object] = {}
         self.numbers = itertools.count(1)
         self.out, self.err = wire.CappedText(max_chars), wire.CappedText(max_chars)
+        self.channel = wire.Channel(fd_in, fd_out, self.to_handle, self.from_handle)
 
     def to_handle(self, obj) -> dict:
         if isinstance(obj, Callback):
@@ -90,11 +90,6 @@ class Kernel:
             return Callback(self, record["cb"], str(record.get("name", "helper")))
         raise wire.WireError("unknown handle")
 
-    def send(self, header: dict, value=None) -> None:
-        blobs: list[bytes] = []
-        header["value"] = wire.encode(value, blobs, self.to_handle)
-        wire.write_message(self.fd_out, header, blobs)
-
     def run_cell(self, code: str) -> dict:
         before = {k: id(v) for k, v in self.ns.items()}
         error = None
@@ -106,15 +101,15 @@ class Kernel:
         return {"error": error, "defined": [k for k, v in self.ns.items()
                                             if before.get(k) != id(v)]}
 
-    def handle(self, header: dict, blobs: list[bytes]) -> None:
-        op, value, reply = header.get("op"), None, {"op": "reply"}
-        seconds = header.get("seconds")
+    def handle(self, request: dict) -> None:
+        op, value, reply = request.get("op"), None, {"op": "reply"}
+        seconds = request.get("seconds")
         if type(seconds) in (int, float) and seconds > 0:
             signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
-            args = wire.decode(header.get("args", {"$l": []}), blobs, self.from_handle)
+            args = request.get("args", [])
             if op == "run":
-                reply.update(self.run_cell(str(header.get("code", ""))))
+                reply.update(self.run_cell(str(request.get("code", ""))))
             elif op == "call":
                 target, call_args, kwargs = args
                 if type(kwargs) is not dict or not all(type(k) is str for k in kwargs):
@@ -142,24 +137,22 @@ class Kernel:
         (reply["stdout"], dropped), (reply["stderr"], more) = self.out.take(), self.err.take()
         reply["dropped"] = dropped + more
         try:
-            self.send(reply, value)
+            self.channel.send({**reply, "value": value})
         except Exception as err:  # a result that is not sendable
-            self.send({"op": "reply", "stdout": reply["stdout"], "dropped": 0, "stderr": "",
+            self.channel.send({"op": "reply", "stdout": reply["stdout"], "dropped": 0, "stderr": "",
                        "raise": wire.raised(TypeError(f"the result could not be sent: {err}"))})
 
     def call_grader(self, number: int, args: tuple, kwargs: dict):
         """Run a helper the grader lent; serve the grader's own calls meanwhile."""
-        blobs: list[bytes] = []
-        tree = wire.encode([args, kwargs], blobs, self.to_handle)
+        request = self.channel.pack({"op": "callback", "cb": number, "args": [args, kwargs]})
         left = signal.setitimer(signal.ITIMER_REAL, 0)[0]  # the grader's time is not ours
-        wire.write_message(self.fd_out, {"op": "callback", "cb": number, "args": tree}, blobs)
-        header, blobs = wire.until_reply(lambda: wire.read_message(self.fd_in), self.handle)
+        self.channel.write(request)
+        reply = wire.until_reply(self.channel.receive, self.handle)
         if left:
             signal.setitimer(signal.ITIMER_REAL, left)
-        if "raise" in header:
-            raise wire.exception_from(header["raise"], lambda name, message:
-                                      RuntimeError(message))
-        return wire.decode(header.get("value"), blobs, self.from_handle)
+        if "raise" in reply:
+            raise wire.exception_from(reply["raise"], lambda name, message: RuntimeError(message))
+        return reply.get("value")
 
 
 def main() -> None:
@@ -177,10 +170,10 @@ def main() -> None:
     kernel = Kernel(fd_in, fd_out, max_chars)
     sys.stdout, sys.stderr = kernel.out, kernel.err
     sys.path.insert(0, os.getcwd())  # the kit next to the notebook, as in Jupyter
-    wire.write_message(fd_out, {"op": "ready"}, [])
+    kernel.channel.send({"op": "ready"})
     try:
         while True:  # a reply out of turn is dropped
-            wire.until_reply(lambda: wire.read_message(fd_in), kernel.handle)
+            wire.until_reply(kernel.channel.receive, kernel.handle)
     except (EOFError, wire.WireError):
         os._exit(0)
 

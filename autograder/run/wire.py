@@ -1,15 +1,15 @@
 """The data-only channel between the grader and the sandboxed kernel (imported by both).
 
-A message is one JSON header plus blobs (NumPy ``.npy`` bytes, ``allow_pickle=False``),
-framed by 8-byte lengths; nothing decoded can run code. A value is a JSON tree: ``None``,
-``bool``, ``int``, ``str``, finite ``float`` as themselves; else ``{tag: body}`` with tag
-``$f`` (a non-finite float), ``$l``, ``$t``, ``$d`` (a list, tuple, dict as ``[[key,
-value], ...]``), ``$a``, ``$s`` (the n-th blob: an array, a NumPy scalar), ``$h`` (a
-handle for an object that stays on the other side).
+A message is one JSON tree framed by its 8-byte length; nothing decoded can run code.
+``None``, ``bool``, ``int``, ``str``, finite ``float`` are themselves; else ``{tag: body}``
+with tag ``$f`` (a non-finite float), ``$l``, ``$t``, ``$d`` (a list, tuple, dict as ``[[key,
+value], ...]``), ``$a``, ``$s`` (an array, a NumPy scalar: ``.npy`` bytes in base64, read with
+``allow_pickle=False``), ``$h`` (a handle for an object that stays on the other side).
 """
 
 from __future__ import annotations
 
+import base64
 import builtins
 import io
 import json
@@ -69,113 +69,118 @@ def exception_from(record: dict, other) -> Exception:
     return other(name, message)
 
 
-def encode(value, blobs: list[bytes], to_handle, depth: int = 0):
-    """The JSON tree of ``value``; arrays go to ``blobs``; other objects to ``to_handle``."""
-    if depth > MAX_DEPTH:
-        raise WireError("value nested too deeply")
-    kind = type(value)
-    if value is None or kind in (bool, int, str):
-        return value
-    if kind is float:
-        return value if math.isfinite(value) else {"$f": repr(value)}
-    if kind in (list, tuple):
-        items = [encode(v, blobs, to_handle, depth + 1) for v in value]
-        return {"$l" if kind is list else "$t": items}
-    if kind is dict:
-        return {"$d": [[encode(k, blobs, to_handle, depth + 1),
-                        encode(v, blobs, to_handle, depth + 1)] for k, v in value.items()]}
-    if kind is np.ndarray or isinstance(value, np.generic):
-        array = np.asarray(value)
-        if array.dtype.hasobject:
-            return {"$h": to_handle(value)}
-        buffer = io.BytesIO()
-        np.save(buffer, array, allow_pickle=False)
-        blobs.append(buffer.getvalue())
-        return {"$a" if kind is np.ndarray else "$s": len(blobs) - 1}
-    return {"$h": to_handle(value)}
+class Channel:
+    """One end of the channel: messages go to ``fd_out`` and come from ``fd_in``. An object
+    that is not data leaves as the dict ``to_handle(obj)`` and comes back as
+    ``from_handle(record)``; ``wait()`` runs before each read (it may raise: a deadline)."""
 
+    def __init__(self, fd_in: int, fd_out: int, to_handle, from_handle, limit: int = LIMIT,
+                 wait=lambda: None):
+        self.fd_in, self.fd_out, self.limit, self.wait = fd_in, fd_out, limit, wait
+        self.to_handle, self.from_handle = to_handle, from_handle
 
-def decode(tree, blobs: list[bytes], from_handle, depth: int = 0):
-    """Inverse of :func:`encode`; ``from_handle`` turns a handle record into an object."""
-    if depth > MAX_DEPTH:
-        raise WireError("value nested too deeply")
-    if tree is None or type(tree) in (bool, int, float, str):
-        return tree
-    if type(tree) is not dict or len(tree) != 1:
-        raise WireError("malformed value")
-    (tag, body), = tree.items()
-    if tag == "$f" and body in ("nan", "inf", "-inf"):
-        return float(body)
-    if tag in ("$l", "$t") and type(body) is list:
-        items = [decode(v, blobs, from_handle, depth + 1) for v in body]
-        return items if tag == "$l" else tuple(items)
-    if tag == "$d" and type(body) is list:
-        out = {}
-        for pair in body:
-            if type(pair) is not list or len(pair) != 2:
-                raise WireError("malformed dict entry")
-            key = decode(pair[0], blobs, from_handle, depth + 1)
+    def encode(self, value, depth: int = 0):
+        """The JSON tree of ``value``; objects that are not data become handles."""
+        if depth > MAX_DEPTH:
+            raise WireError("value nested too deeply")
+        kind = type(value)
+        if value is None or kind in (bool, int, str):
+            return value
+        if kind is float:
+            return value if math.isfinite(value) else {"$f": repr(value)}
+        if kind in (list, tuple):
+            return {"$l" if kind is list else "$t": [self.encode(v, depth + 1) for v in value]}
+        if kind is dict:
+            return {"$d": [[self.encode(k, depth + 1), self.encode(v, depth + 1)]
+                           for k, v in value.items()]}
+        if kind is np.ndarray or isinstance(value, np.generic):
+            array = np.asarray(value)
+            if not array.dtype.hasobject:
+                buffer = io.BytesIO()
+                np.save(buffer, array, allow_pickle=False)
+                npy = base64.b64encode(buffer.getvalue()).decode()
+                return {"$a" if kind is np.ndarray else "$s": npy}
+        return {"$h": self.to_handle(value)}
+
+    def decode(self, tree, depth: int = 0):
+        """Inverse of :meth:`encode`."""
+        if depth > MAX_DEPTH:
+            raise WireError("value nested too deeply")
+        if tree is None or type(tree) in (bool, int, float, str):
+            return tree
+        if type(tree) is not dict or len(tree) != 1:
+            raise WireError("malformed value")
+        (tag, body), = tree.items()
+        if tag == "$f" and body in ("nan", "inf", "-inf"):
+            return float(body)
+        if tag in ("$l", "$t") and type(body) is list:
+            items = [self.decode(v, depth + 1) for v in body]
+            return items if tag == "$l" else tuple(items)
+        if tag == "$d" and type(body) is list:
+            out = {}
+            for pair in body:
+                if type(pair) is not list or len(pair) != 2:
+                    raise WireError("malformed dict entry")
+                try:
+                    out[self.decode(pair[0], depth + 1)] = self.decode(pair[1], depth + 1)
+                except TypeError:
+                    raise WireError("unhashable dict key") from None
+            return out
+        if tag in ("$a", "$s") and type(body) is str:
             try:
-                out[key] = decode(pair[1], blobs, from_handle, depth + 1)
-            except TypeError:
-                raise WireError("unhashable dict key") from None
-        return out
-    if tag in ("$a", "$s") and type(body) is int and 0 <= body < len(blobs):
+                npy = io.BytesIO(base64.b64decode(body, validate=True))
+                array = np.load(npy, allow_pickle=False)
+            except Exception as err:
+                raise WireError(f"bad array: {err}") from None
+            return array if tag == "$a" else array[()]
+        if tag == "$h" and type(body) is dict:
+            return self.from_handle(body)
+        raise WireError(f"unknown tag {tag!r}")
+
+    def pack(self, message: dict) -> bytes:
+        """The framed bytes of ``message``; raises what :meth:`encode` raises."""
+        data = json.dumps(self.encode(message)).encode()
+        return _LEN.pack(len(data)) + data
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd_out, view):]
+
+    def send(self, message: dict) -> None:
+        self.write(self.pack(message))
+
+    def receive(self) -> dict:
+        """The next message; raises :class:`WireError` past ``limit`` bytes or when it is
+        malformed, ``EOFError`` when the other side closed the channel."""
+        (size,) = _LEN.unpack(self._read(8))
+        if size > self.limit:
+            raise WireError(f"message larger than {self.limit} bytes")
         try:
-            array = np.load(io.BytesIO(blobs[body]), allow_pickle=False)
-        except Exception as err:
-            raise WireError(f"bad array: {err}") from None
-        return array if tag == "$a" else array[()]
-    if tag == "$h" and type(body) is dict:
-        return from_handle(body)
-    raise WireError(f"unknown tag {tag!r}")
+            tree = json.loads(self._read(size))
+        except (ValueError, RecursionError):  # nesting too deep for the parser is malformed too
+            raise WireError("message is not JSON") from None
+        message = self.decode(tree)
+        if type(message) is not dict:
+            raise WireError("malformed message")
+        return message
 
-
-def write_message(fd: int, header: dict, blobs: list[bytes]) -> None:
-    """Frame and write one message (header, then each blob) to the file descriptor."""
-    head = json.dumps({**header, "nblobs": len(blobs)}).encode()
-    view = memoryview(b"".join(_LEN.pack(len(part)) + part for part in [head, *blobs]))
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def until_reply(read, serve) -> tuple[dict, list[bytes]]:
-    """Read messages, handing each request to ``serve``, until a reply comes; return it."""
-    while True:
-        header, blobs = read()
-        if header.get("op") == "reply":
-            return header, blobs
-        serve(header, blobs)
-
-
-def read_message(fd: int, limit: int = LIMIT, wait=lambda: None) -> tuple[dict, list[bytes]]:
-    """Read one message; raises :class:`WireError` past ``limit`` bytes in all. ``wait()``
-    is called before each read (it may raise: the grader's deadline)."""
-    total = 0
-
-    def read(size: int) -> bytes:
+    def _read(self, size: int) -> bytes:
         chunks = []
         while size:
-            wait()
-            chunk = os.read(fd, min(size, 1 << 20))
+            self.wait()
+            chunk = os.read(self.fd_in, min(size, 1 << 20))
             if not chunk:
                 raise EOFError("the other side closed the channel")
             chunks.append(chunk)
             size -= len(chunk)
         return b"".join(chunks)
 
-    def part() -> bytes:
-        nonlocal total
-        (size,) = _LEN.unpack(read(8))
-        total += size
-        if total > limit:
-            raise WireError(f"message larger than {limit} bytes")
-        return read(size)
 
-    try:
-        header = json.loads(part())
-    except (ValueError, RecursionError):  # nesting too deep for the parser is malformed too
-        raise WireError("header is not JSON") from None
-    if type(header) is not dict or type(header.get("nblobs")) is not int:
-        raise WireError("malformed header")
-    return header, [part() for _ in range(header["nblobs"])]
+def until_reply(read, serve) -> dict:
+    """Read messages, handing each request to ``serve``, until a reply comes; return it."""
+    while True:
+        message = read()
+        if message.get("op") == "reply":
+            return message
+        serve(message)
