@@ -43,7 +43,7 @@ class Remote:
     """An object that stays in the kernel; checks can only pass it back."""
 
     def __init__(self, kernel: Kernel, record: dict):
-        self._kernel, self._id, self._generation = kernel, record["id"], kernel.generation
+        self._kernel, self._id, self._channel = kernel, record["id"], kernel.channel
         self.__name__ = self.__qualname__ = str(record.get("name", "object"))
 
     def __repr__(self) -> str:
@@ -118,7 +118,7 @@ class Kernel:
         self.popen = {"cwd": scratch, "env": self.env, "start_new_session": True,
                       "preexec_fn": functools.partial(apply_limits, limits, sandboxed)}
         self.proc: subprocess.Popen | None = None
-        self.generation = 0
+        self.channel: wire.Channel | None = None  # a new one each time the kernel starts
         self.history: list[tuple[str, bool]] = []  # (cell, timed out) to replay
         self.deadline = float("inf")
         self.lent: dict[int, Callable] = {}  # number -> a helper lent to the student's code
@@ -127,34 +127,14 @@ class Kernel:
         self.sink: Callable[[str, str, int], None] = lambda out, err, dropped: None
 
     # --------------------------------------------------------------- process
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=log, **self.popen)
-        self.generation += 1
-        self.channel = wire.Channel(self.proc.stdout.fileno(), self.proc.stdin.fileno(),
-                                    self._to_handle, self._from_handle, wait=self._wait)
-        saved, self.deadline = self.deadline, time.monotonic() + self.startup
-        try:
-            if self._read().get("op") != "ready":
-                raise KernelError("it did not say it was ready")
-        except KernelError as err:
-            tail = self.log.read_text(errors="replace")[-500:]
-            self.close()
-            raise KernelError(f"the kernel did not start ({err}): {tail}") from None
-        finally:
-            self.deadline = saved
-
     def close(self) -> None:
         """Kill the kernel and everything started in it; lent helpers are withdrawn."""
         if self.proc is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.kill()
-        self.proc.wait()
-        self.proc.stdin.close()
-        self.proc.stdout.close()
+        with self.proc:  # then its pipes are closed and it is waited for
+            self.proc.kill()
         self.proc = None
         self.lent.clear()
         self.lent_as.clear()
@@ -163,10 +143,21 @@ class Kernel:
         """Start the kernel if needed, replaying the cells that ran before silently."""
         if self.proc is not None:
             return
-        self.start()
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=log, **self.popen)
+        self.channel = wire.Channel(self.proc.stdout.fileno(), self.proc.stdin.fileno(),
+                                    self._to_handle, self._from_handle, wait=self._wait)
         saved, sink = self.deadline, self.sink
-        self.sink = lambda out, err, dropped: None
+        self.deadline, self.sink = time.monotonic() + self.startup, lambda out, err, dropped: None
         try:
+            try:
+                if self._read().get("op") != "ready":
+                    raise KernelError("it did not say it was ready")
+            except KernelError as err:
+                tail = self.log.read_text(errors="replace")[-500:]
+                self.close()
+                raise KernelError(f"the kernel did not start ({err}): {tail}") from None
             for code, timed_out in list(self.history):
                 self.deadline = time.monotonic() + (1.0 if timed_out else 600.0)
                 self._request({"op": "run", "code": code})
@@ -189,8 +180,8 @@ class Kernel:
 
     def _to_handle(self, obj) -> dict:
         if isinstance(obj, Remote):
-            if obj._kernel is not self or obj._generation != self.generation:
-                raise KernelError(f"{obj!r} is gone: the kernel was restarted")
+            if obj._channel is not self.channel:  # from another kernel, or before a restart
+                raise LookupError(f"{obj!r} is gone: the kernel was restarted")
             return {"id": obj._id}
         if callable(obj):
             self.numbers += 1
@@ -212,9 +203,8 @@ class Kernel:
         first = self.numbers + 1
         if request["op"] in ("run", "call"):
             request["seconds"] = max(0.05, min(self.deadline - time.monotonic(), 1e6))
-        data = self.channel.pack(request)  # a Remote from before a restart is refused here
         try:
-            self.channel.write(data)
+            self.channel.send(request)
             reply = wire.until_reply(self._read, self._serve)
             self.sink(str(reply.get("stdout", "")), str(reply.get("stderr", "")),
                       int(reply.get("dropped", 0) or 0))
@@ -238,12 +228,11 @@ class Kernel:
             if helper is None:
                 raise LookupError("this helper was withdrawn when its check ended")
             args, kwargs = request.get("args")
-            answer = self.channel.pack({"op": "reply", "value": helper(*args, **dict(kwargs))})
-        except KernelError:
+            self.channel.send({"op": "reply", "value": helper(*args, **dict(kwargs))})
+        except (KernelError, OSError):
             raise
         except Exception as err:  # told to the student's code, as its own exception
-            answer = self.channel.pack({"op": "reply", "raise": wire.raised(err)})
-        self.channel.write(answer)
+            self.channel.send({"op": "reply", "raise": wire.raised(err)})
 
     @staticmethod
     def _value(reply: dict):

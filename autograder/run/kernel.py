@@ -139,17 +139,19 @@ class Kernel:
         try:
             self.channel.send({**reply, "value": value})
         except Exception as err:  # a result that is not sendable
-            self.channel.send({"op": "reply", "stdout": reply["stdout"], "dropped": 0, "stderr": "",
-                       "raise": wire.raised(TypeError(f"the result could not be sent: {err}"))})
+            error = TypeError(f"the result could not be sent: {err}")
+            self.channel.send({"op": "reply", "stdout": reply["stdout"], "stderr": "",
+                               "dropped": 0, "raise": wire.raised(error)})
 
     def call_grader(self, number: int, args: tuple, kwargs: dict):
         """Run a helper the grader lent; serve the grader's own calls meanwhile."""
-        request = self.channel.pack({"op": "callback", "cb": number, "args": [args, kwargs]})
         left = signal.setitimer(signal.ITIMER_REAL, 0)[0]  # the grader's time is not ours
-        self.channel.write(request)
-        reply = wire.until_reply(self.channel.receive, self.handle)
-        if left:
-            signal.setitimer(signal.ITIMER_REAL, left)
+        try:
+            self.channel.send({"op": "callback", "cb": number, "args": [args, kwargs]})
+            reply = wire.until_reply(self.channel.receive, self.handle)
+        finally:
+            if left:
+                signal.setitimer(signal.ITIMER_REAL, left)
         if "raise" in reply:
             raise wire.exception_from(reply["raise"], lambda name, message: RuntimeError(message))
         return reply.get("value")

@@ -137,18 +137,11 @@ class Channel:
             return self.from_handle(body)
         raise WireError(f"unknown tag {tag!r}")
 
-    def pack(self, message: dict) -> bytes:
-        """The framed bytes of ``message``; raises what :meth:`encode` raises."""
+    def send(self, message: dict) -> None:
         data = json.dumps(self.encode(message)).encode()
-        return _LEN.pack(len(data)) + data
-
-    def write(self, data: bytes) -> None:
-        view = memoryview(data)
+        view = memoryview(_LEN.pack(len(data)) + data)
         while view:
             view = view[os.write(self.fd_out, view):]
-
-    def send(self, message: dict) -> None:
-        self.write(self.pack(message))
 
     def receive(self) -> dict:
         """The next message; raises :class:`WireError` past ``limit`` bytes or when it is
