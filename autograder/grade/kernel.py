@@ -1,7 +1,5 @@
-"""The grader's end of a sandboxed kernel: start it, talk to it, and stand-ins for its objects.
-
-Whatever goes wrong on the kernel's side raises :class:`KernelError` here; the kernel is
-started again, its cells replayed, the next time it is needed."""
+"""The grader's end of a sandboxed kernel: start it (again, replaying its cells, after a
+failure, which raises :class:`KernelError`), talk to it, and stand-ins for its objects."""
 
 from __future__ import annotations
 
@@ -201,8 +199,7 @@ class Kernel:
         Helpers lent during a call (as arguments, or returned by a helper) end with it."""
         self.ensure()
         first = self.numbers + 1
-        if request["op"] in ("run", "call"):
-            request["seconds"] = max(0.05, min(self.deadline - time.monotonic(), 1e6))
+        request["seconds"] = max(0.05, min(self.deadline - time.monotonic(), 1e6))
         try:
             self.channel.send(request)
             reply = wire.until_reply(self._read, self._serve)

@@ -34,10 +34,8 @@ class Limits:
 @functools.cache
 def bwrap_works() -> bool:
     """True when ``bwrap`` exists and can create the namespaces used here."""
-    exe = shutil.which("bwrap")
-    if exe is None or not sys.platform.startswith("linux"):
-        return False
-    probe = [exe, *_namespaces(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+    probe = [shutil.which("bwrap") or "bwrap", *_namespaces(), "--ro-bind", "/", "/",
+             "--proc", "/proc", "--dev", "/dev", "true"]
     try:
         return subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
@@ -83,9 +81,10 @@ def _system_mounts() -> list[str]:
 
 def command(scratch: Path, support: list[Path], runner: Path, uid: int, limits: Limits,
             sandboxed: bool) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that start ``runner/kernel.py`` in ``scratch`` (the
-    student's folder) with the ``support`` files (the kit) read-only in it, as ``uid`` when
-    grading runs as root. Not ``sandboxed``: the same kernel without isolation (unsafe)."""
+    """The command line that starts ``runner/kernel.py`` in ``scratch`` (the student's folder)
+    with the ``support`` files (the kit) read-only in it, as ``uid`` when grading runs as root,
+    and the whole environment to start it with (bwrap passes it on). Not ``sandboxed``: the same
+    kernel without isolation (unsafe)."""
     env = {"PATH": "/usr/bin:/bin", "HOME": HOME if sandboxed else str(scratch),
            "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8",
@@ -106,22 +105,18 @@ def command(scratch: Path, support: list[Path], runner: Path, uid: int, limits: 
             *_parents(RUNNER), "--ro-bind", str(runner), RUNNER]
     for item in support:
         args += ["--ro-bind", str(item), f"{HOME}/{item.name}"]
-    args += ["--chdir", HOME, "--clearenv"]
-    for key, value in env.items():
-        args += ["--setenv", key, value]
-    return [*args, "--", *tail], env
+    return [*args, "--chdir", HOME, "--", *tail], env
 
 
 def apply_limits(limits: Limits, sandboxed: bool) -> None:
     """Set the kernel's resource limits: run in the new process before the kernel starts."""
-    mb = 1 << 20
-    if limits.memory_mb:
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
-    if limits.file_size_mb:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * mb,) * 2)
+    processes = limits.processes if sandboxed and os.getuid() == 0 else 0  # per user id
+    for kind, value in ((resource.RLIMIT_AS, limits.memory_mb << 20),
+                        (resource.RLIMIT_FSIZE, limits.file_size_mb << 20),
+                        (resource.RLIMIT_NPROC, processes)):
+        if value:  # 0: no limit
+            resource.setrlimit(kind, (value, value))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if sandboxed and os.getuid() == 0 and limits.processes:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)
     if limits.nice:
         os.nice(limits.nice)
