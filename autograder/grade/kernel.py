@@ -17,8 +17,7 @@ from pathlib import Path
 from autograder.grade.sandbox import Limits, apply_limits, command
 from autograder.run import wire
 
-#: seconds the kernel has to stop by itself once its time is up, before it is killed
-GRACE = 2.0
+GRACE = 2.0  # seconds the kernel has to stop by itself once its time is up, before it is killed
 
 
 class KernelError(Exception):
@@ -89,17 +88,12 @@ class RemoteGlobals(MutableMapping):
     __len__ = __iter__
 
 
-class _Opaque:
-    def __repr__(self) -> str:
-        return "<default>"
-
-
 def _signature(record) -> inspect.Signature | None:
-    """The signature the kernel described (``{}``: a default that is not plain data)."""
+    """The signature the kernel described; ``...`` stands for a default that is not data."""
     try:
         return inspect.Signature([inspect.Parameter(
             str(p[0]), inspect._ParameterKind(p[1]), default=inspect.Parameter.empty
-            if len(p) < 3 else _Opaque() if p[2] == {} else p[2]) for p in record])
+            if len(p) < 3 else ... if p[2] == {} else p[2]) for p in record])
     except (TypeError, ValueError, IndexError, KeyError):
         return None
 

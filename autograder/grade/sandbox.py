@@ -27,8 +27,7 @@ class Limits:
     processes: int = 64
     max_output_chars: int = 20_000
     startup_seconds: float = 60.0  # for the kernel to start and say it is ready
-    #: how much the kernel yields the CPU to the grading processes (``nice``)
-    nice: int = 10
+    nice: int = 10  # how much the kernel yields the CPU to the grading processes
 
 
 @functools.cache
@@ -43,12 +42,10 @@ def bwrap_works() -> bool:
 
 
 def _namespaces() -> list[str]:
-    ns = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-          "--die-with-parent", "--new-session"]
-    if os.getuid() == 0:
-        # the kernel sets its own unprivileged user id before running anything
-        return ns + ["--cap-add", "CAP_SETUID,CAP_SETGID"]
-    return ns + ["--unshare-user"]
+    # as root, the kernel sets its own unprivileged user id before running anything
+    user = ["--cap-add", "CAP_SETUID,CAP_SETGID"] if os.getuid() == 0 else ["--unshare-user"]
+    return ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--die-with-parent", "--new-session", *user]
 
 
 def _parents(path: str) -> list[str]:

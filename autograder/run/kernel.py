@@ -139,9 +139,8 @@ class Kernel:
         try:
             self.channel.send({**reply, "value": value})
         except Exception as err:  # a result that is not sendable
-            error = TypeError(f"the result could not be sent: {err}")
-            self.channel.send({"op": "reply", "stdout": reply["stdout"], "stderr": "",
-                               "dropped": 0, "raise": wire.raised(error)})
+            reply["raise"] = wire.raised(TypeError(f"the result could not be sent: {err}"))
+            self.channel.send(reply)
 
     def call_grader(self, number: int, args: tuple, kwargs: dict):
         """Run a helper the grader lent; serve the grader's own calls meanwhile."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import contextlib
 import io
 import json
 import math
@@ -57,10 +58,8 @@ def exception_from(record: dict, other) -> Exception:
     name, message = str(record.get("type", "Exception")), str(record.get("message", ""))
     kind = getattr(builtins, name, None)
     if isinstance(kind, type) and issubclass(kind, Exception) and kind is not StopIteration:
-        try:
+        with contextlib.suppress(Exception):  # a type that wants other arguments
             return kind(message)
-        except Exception:
-            pass
     return other(name, message)
 
 
