@@ -76,7 +76,7 @@ def test_wire_refuses_what_could_run_code_or_is_malformed():
     for data, problem in ((b'{"$l": [1]}', "malformed message"), (b"{not json", "not JSON"),
                           (b"[1]", "malformed value"), (b'{"op": "reply"}', "unknown tag")):
         read, write = os.pipe()
-        os.write(write, wire._LEN.pack(len(data)) + data)
+        os.write(write, len(data).to_bytes(8, "big") + data)
         with pytest.raises(wire.WireError, match=problem):
             wire.Channel(read, write, None, None).receive()
         os.close(read), os.close(write)

@@ -118,7 +118,6 @@ class Kernel:
         self.numbers = 0  # the last number given to a lent helper
         self.sink: Callable[[str, str, int], None] = lambda out, err, dropped: None
 
-    # --------------------------------------------------------------- process
     def close(self) -> None:
         """Kill the kernel and everything started in it; lent helpers are withdrawn."""
         if self.proc is None:
@@ -128,8 +127,7 @@ class Kernel:
         with self.proc:  # then its pipes are closed and it is waited for
             self.proc.kill()
         self.proc = None
-        self.lent.clear()
-        self.lent_as.clear()
+        self.lent, self.lent_as = {}, {}
 
     def ensure(self) -> None:
         """Start the kernel if needed, replaying the cells that ran before silently."""
@@ -156,7 +154,6 @@ class Kernel:
         finally:
             self.deadline, self.sink = saved, sink
 
-    # --------------------------------------------------------------- channel
     def _wait(self) -> None:
         left = self.deadline + GRACE - time.monotonic()
         if left <= 0 or not select.select([self.proc.stdout], [], [], min(left, 1e6))[0]:
@@ -184,7 +181,7 @@ class Kernel:
     def _from_handle(self, record: dict):
         if type(record.get("id")) is int:
             return (RemoteFunction if record.get("callable") else Remote)(self, record)
-        if record.get("cb") in self.lent:
+        if type(record.get("cb")) is int and record["cb"] in self.lent:
             return self.lent[record["cb"]]
         raise wire.WireError("unknown handle")
 
@@ -234,7 +231,6 @@ class Kernel:
                                       StudentError(f"{name}: {message}"))
         return reply.get("value")
 
-    # ------------------------------------------------------------ operations
     def run_cell(self, code: str) -> dict:
         """Run one cell in the kernel; returns ``{"error", "timeout", "defined"}``."""
         reply = self._request({"op": "run", "code": code})
