@@ -181,9 +181,14 @@ def test_a_dead_kernel_is_restarted_with_the_cells_replayed(kernel):
     kernel.run_cell("import os\ndef die():\n    os._exit(1)\n")
     from autograder.grade.kernel import KernelError
 
+    old_double = kernel.get_global("double")[1]
     with pytest.raises(KernelError, match="died"):
         kernel.get_global("die")[1]()
     assert kernel.get_global("double")[1](2) == 4  # restarted, the cells were run again
+    pid = kernel.proc.pid
+    with pytest.raises(LookupError, match="is gone"):  # a stand-in from before the restart
+        kernel.get_global("double")[1](old_double)
+    assert kernel.get_global("double")[1](3) == 6 and kernel.proc.pid == pid  # not restarted
 
 
 @needs_bwrap
