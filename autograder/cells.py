@@ -75,10 +75,10 @@ def is_test(cell: dict) -> bool:
     return cell.get("cell_type") == "code" and is_grade(cell) and not is_solution(cell)
 
 
-def cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
+def cells_by_id(nb: dict) -> dict[str, dict]:
     """Map grade_id -> cell for the cells that carry one (first occurrence wins)."""
-    found: dict[str, NotebookNode] = {}
-    for cell in nb.cells:
+    found: dict[str, dict] = {}
+    for cell in nb["cells"]:
         if grade_id(cell):
             found.setdefault(grade_id(cell), cell)
     return found

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +17,7 @@ from distributed.scheduler import KilledWorker
 
 from autograder.grade.task import Outcome, Task, run_task
 
+ROOT = Path(__file__).resolve().parents[1]  # the autograder package
 #: worker deaths one task may cause before its student is failed
 ALLOWED_FAILURES = 2
 
@@ -30,15 +31,11 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
             silence_logs=logging.ERROR)
         client = Client(scheduler, timeout="30s") if scheduler else Client(cluster)
         try:
-            if scheduler:  # the autograder package (Python files only); a LocalCluster's
-                # workers import it from this process's path
-                package = Path(__file__).resolve().parents[1]
+            if scheduler:  # the autograder package; a LocalCluster's workers import it
+                # from this process's path
                 with tempfile.TemporaryDirectory(prefix="autograder-code-") as folder:
-                    path = Path(folder) / "autograder_code.zip"
-                    with zipfile.ZipFile(path, "w") as archive:
-                        for file in sorted(package.rglob("*.py")):
-                            archive.write(file, Path("autograder") / file.relative_to(package))
-                    client.upload_file(str(path))
+                    client.upload_file(shutil.make_archive(
+                        f"{folder}/autograder_code", "zip", ROOT.parent, ROOT.name))
             yield client
         finally:
             client.close()

@@ -118,14 +118,11 @@ class TrustedExecute:
             if role == "student":
                 continue
             for proxied in (student_names & wanted) - instructor_names:
-                try:
+                namespace.pop(proxied, None)
+                with contextlib.suppress(KernelError):
                     found, value = self.kernel.get_global(proxied)
-                except KernelError:
-                    found = False
-                if found:
-                    namespace[proxied] = value
-                else:
-                    namespace.pop(proxied, None)
+                    if found:
+                        namespace[proxied] = value
             before = {k: id(v) for k, v in namespace.items()}
             self._run_trusted(cell, index, namespace, name)
             instructor_names.update(k for k, v in namespace.items() if before.get(k) != id(v))

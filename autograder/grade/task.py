@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -56,10 +57,7 @@ def trusted_notebook(student: bytes, instructor: bytes) -> dict:
     """The student's cells, with every locked and test cell taken from the instructor's copy
     (by grade id), as nbgrader's OverwriteCells does from the gradebook."""
     nb = read_cells(student)
-    theirs = {}
-    for cell in read_cells(instructor)["cells"]:
-        if C.grade_id(cell) and C.is_locked(cell):
-            theirs.setdefault(C.grade_id(cell), cell)
+    theirs = {gid: c for gid, c in C.cells_by_id(read_cells(instructor)).items() if C.is_locked(c)}
     for cell in nb["cells"]:
         original = theirs.get(C.grade_id(cell))
         if original is not None and original["cell_type"] == cell["cell_type"]:
@@ -83,8 +81,6 @@ def _write_support(folder: Path, files: dict[str, bytes]) -> list[Path]:
 
 def run_task(task: Task) -> Outcome:
     """Grade one student; never raises for the student's sake (errors go in ``error``)."""
-    import socket
-
     started = time.monotonic()
     outcome = Outcome(task.student)
     if task.sandboxed and not bwrap_works():
