@@ -31,9 +31,8 @@ def read_notebook(path: str | Path) -> NotebookNode:
         raise NotebookReadError(f"{name} is not UTF-8 text: {err}") from None
     except json.JSONDecodeError as err:
         raise NotebookReadError(
-            f"{name} is not valid JSON (line {err.lineno}, column {err.colno}: "
-            f"{err.msg}); the file is probably truncated or was edited by hand"
-        ) from None
+            f"{name} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
+            "the file is probably truncated or was edited by hand") from None
     if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
         raise NotebookReadError(f"{name} is JSON but not a Jupyter notebook")
     try:

@@ -1,6 +1,5 @@
-"""nbgrader's converters, made to raise the exception behind a failure (nbgrader logs it
-and raises a generic one), and to hand each notebook the pipeline's context in
-``resources["autograder"]``."""
+"""nbgrader's converters, raising the exception behind a failure (nbgrader logs it and
+raises a generic one) and handing each notebook the pipeline's ``resources["autograder"]``."""
 
 from __future__ import annotations
 
@@ -42,10 +41,8 @@ class _Recording:
 
 
 class RecordingAutograde(_Recording, Autograde):
-    """``Autograde`` whose context gives each notebook the outputs a worker computed and the
-    release notebook (``grade/record.py``)."""
+    """``Autograde``; the context: the outputs a worker computed, the release notebook."""
 
 
 class RecordingGenerateFeedback(_Recording, GenerateFeedback):
-    """``GenerateFeedback`` whose context gives the student's row and the hidden lines (read
-    by the feedback preprocessors)."""
+    """``GenerateFeedback``; the context: the student's row, the hidden lines."""

@@ -57,7 +57,7 @@ class Recorder:
         """Score ``outcome`` into ``result`` (what the checks before grading found; by default
         a new one); never raises (a failure is a result with a reason)."""
         result = result or StudentResult(outcome.student)
-        result.notes += [e for events in outcome.events.values() for e in events]
+        result.notes += outcome.events
         result.seconds = outcome.seconds
         result.reason = outcome.error or self._autograde(assignment, outcome)
         result.ok = not result.reason

@@ -37,7 +37,7 @@ class Outcome:
 
     student: str
     outputs: dict[str, list[list[dict]]] = field(default_factory=dict)
-    events: dict[str, list[str]] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
     error: str = ""
     seconds: float = 0.0
 
@@ -82,18 +82,16 @@ def _write_support(folder: Path, files: dict[str, bytes]) -> list[Path]:
 def run_task(task: Task) -> Outcome:
     """Grade one student; never raises for the student's sake (errors go in ``error``)."""
     started = time.monotonic()
-    outcome = Outcome(task.student)
     if task.sandboxed and not bwrap_works():
-        worker = f"{socket.gethostname()}:{os.getpid()}"
-        outcome.error = f"bubblewrap does not work on the grading worker {worker}"
-        return outcome
+        host = f"{socket.gethostname()}:{os.getpid()}"
+        return Outcome(task.student, error=f"bubblewrap does not work on the grading worker {host}")
+    outcome = Outcome(task.student)
     with tempfile.TemporaryDirectory(prefix="autograder-kit-") as kit:
         try:
             support = _write_support(Path(kit), task.support)
             for name, (student, instructor) in task.notebooks.items():
                 nb = trusted_notebook(student, instructor)
-                outcome.events[name] = TrustedExecute(task).run(nb, f"{name}.ipynb", student,
-                                                                support)
+                outcome.events += TrustedExecute(task).run(nb, name, student, support)
                 outcome.outputs[name] = [cell.get("outputs", []) for cell in nb["cells"]]
         except Exception as err:  # a notebook the grader cannot even read
             outcome.error = f"{type(err).__name__}: {err}"[:300]

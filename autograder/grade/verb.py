@@ -18,8 +18,6 @@ from autograder.lms.gradebook import set_duedates
 from autograder.lms.rosters import check_student_id
 from autograder.prepare import Release, prepare
 
-UNSAFE_NOTE = "graded unsandboxed"
-
 
 @dataclass
 class GradeRun:
@@ -113,7 +111,7 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
     for student in wanted:
         result, repaired = prepare(course, assignment, student, release)
         if mode == "unsafe":
-            result.notes.append(UNSAFE_NOTE)
+            result.notes.append("graded unsandboxed")
         if result.ok:
             prepared[student] = result
             tasks.append(make_task(course, assignment, student, repaired, mode == "bwrap"))
