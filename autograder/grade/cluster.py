@@ -51,8 +51,7 @@ def run(client: Client, tasks: list[Task], support: dict[str, bytes],
     for task in tasks:
         # each task carries the kit itself: no shared data a dying worker could take along
         task.support = support
-        key = f"grade-{task.student}-{os.urandom(4).hex()}"
-        future = client.submit(run_task, task, key=key, pure=False,
+        future = client.submit(run_task, task, key=f"grade-{task.student}-{os.urandom(4).hex()}",
                                priority=int(priorities.get(task.student, 0)))
         futures[future] = task.student
     try:
