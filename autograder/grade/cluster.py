@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import dask
@@ -26,21 +26,16 @@ ALLOWED_FAILURES = 2
 def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
     """A client for ``scheduler`` (``tcp://HOST:PORT``), else for a new LocalCluster."""
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        cluster = None if scheduler else LocalCluster(
+        local = nullcontext() if scheduler else LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
             silence_logs=logging.ERROR)
-        client = Client(scheduler, timeout="30s") if scheduler else Client(cluster)
-        try:
+        with local as cluster, Client(scheduler or cluster, timeout="30s") as client:
             if scheduler:  # the autograder package; a LocalCluster's workers import it
                 # from this process's path
                 with tempfile.TemporaryDirectory(prefix="autograder-code-") as folder:
                     client.upload_file(shutil.make_archive(
                         f"{folder}/autograder_code", "zip", ROOT.parent, ROOT.name))
             yield client
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 def run(client: Client, tasks: list[Task], support: dict[str, bytes],

@@ -64,8 +64,7 @@ class TrustedExecute:
         self.task, self.events = task, []
 
     def run(self, nb: dict, name: str, submission: bytes, support: list[Path]) -> list[str]:
-        """Put each code cell's outputs into ``nb`` (the notebook ``name``, submitted as
-        ``submission``); returns the events."""
+        """Put each code cell's outputs into ``nb``; returns the events."""
         with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
             scratch = Path(tmp) / "student"
             scratch.mkdir()
