@@ -31,9 +31,8 @@ def read_notebook(path: str | Path) -> NotebookNode:
         raise NotebookReadError(f"{name} is not UTF-8 text: {err}") from None
     except json.JSONDecodeError as err:
         raise NotebookReadError(
-            f"{name} is not valid JSON (line {err.lineno}, column {err.colno}: "
-            f"{err.msg}); the file is probably truncated or was edited by hand"
-        ) from None
+            f"{name} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
+            "the file is probably truncated or was edited by hand") from None
     if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
         raise NotebookReadError(f"{name} is JSON but not a Jupyter notebook")
     try:
@@ -75,10 +74,10 @@ def is_test(cell: dict) -> bool:
     return cell.get("cell_type") == "code" and is_grade(cell) and not is_solution(cell)
 
 
-def cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
+def cells_by_id(nb: dict) -> dict[str, dict]:
     """Map grade_id -> cell for the cells that carry one (first occurrence wins)."""
-    found: dict[str, NotebookNode] = {}
-    for cell in nb.cells:
+    found: dict[str, dict] = {}
+    for cell in nb["cells"]:
         if grade_id(cell):
             found.setdefault(grade_id(cell), cell)
     return found

@@ -1,44 +1,48 @@
-"""nbgrader's converters, made to keep the exception they otherwise only log (to tell
-the instructor why a notebook failed), and to hand each notebook the pipeline's
-context in ``resources["autograder"]``."""
+"""nbgrader's converters, raising the exception behind a failure (nbgrader logs it and
+raises a generic one) and handing each notebook the pipeline's ``resources["autograder"]``."""
 
 from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
 
 from nbgrader.converters import Autograde, GenerateFeedback
 
 
+class _Caught(logging.Handler):
+    """Keeps the exception being handled when an error is logged (as nbgrader logs one)."""
+
+    error: BaseException | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.error = sys.exc_info()[1] or self.error
+
+
 class _Recording:
-    last_error: BaseException | None = None
-    #: ``resources["autograder"]``: one dict for every notebook, or a function of its name
-    context = None
+    #: ``resources["autograder"]`` of a notebook, from its name
+    context: Callable[[str], dict]
 
     def init_single_notebook_resources(self, notebook_filename):
         resources = super().init_single_notebook_resources(notebook_filename)
-        if self.context is not None:
-            context = self.context
-            resources["autograder"] = (context(resources["unique_key"]) if callable(context)
-                                       else context)
+        resources["autograder"] = self.context(resources["unique_key"])
         return resources
 
-    def _remembered(self, step, *args):
+    def run(self) -> None:
+        """``start()``, raising the exception that made a notebook fail, not nbgrader's."""
+        caught = _Caught(logging.ERROR)
+        self.log.addHandler(caught)
         try:
-            return step(*args)
+            self.start()
         except Exception as err:
-            self.last_error = err
-            raise
-
-    def init_assignment(self, assignment_id, student_id):
-        self._remembered(super().init_assignment, assignment_id, student_id)
-
-    def convert_single_notebook(self, notebook_filename):
-        self._remembered(super().convert_single_notebook, notebook_filename)
+            raise (caught.error or err) from None
+        finally:
+            self.log.removeHandler(caught)
 
 
 class RecordingAutograde(_Recording, Autograde):
-    """``Autograde`` that remembers why a notebook failed; its context gives each notebook
-    the outputs a worker computed and the release notebook (``grade/record.py``)."""
+    """``Autograde``; the context: the outputs a worker computed, the release notebook."""
 
 
 class RecordingGenerateFeedback(_Recording, GenerateFeedback):
-    """``GenerateFeedback`` that remembers why a notebook failed; its context gives the
-    student's row and the hidden lines (read by the feedback preprocessors)."""
+    """``GenerateFeedback``; the context: the student's row, the hidden lines."""

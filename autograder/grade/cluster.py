@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import dask
@@ -17,6 +17,7 @@ from distributed.scheduler import KilledWorker
 
 from autograder.grade.task import Outcome, Task, run_task
 
+ROOT = Path(__file__).resolve().parents[1]  # the autograder package
 #: worker deaths one task may cause before its student is failed
 ALLOWED_FAILURES = 2
 
@@ -25,25 +26,16 @@ ALLOWED_FAILURES = 2
 def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
     """A client for ``scheduler`` (``tcp://HOST:PORT``), else for a new LocalCluster."""
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        cluster = None if scheduler else LocalCluster(
+        local = nullcontext() if scheduler else LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
             silence_logs=logging.ERROR)
-        client = Client(scheduler, timeout="30s") if scheduler else Client(cluster)
-        try:
-            if scheduler:  # the autograder package (Python files only); a LocalCluster's
-                # workers import it from this process's path
-                package = Path(__file__).resolve().parents[1]
+        with local as cluster, Client(scheduler or cluster, timeout="30s") as client:
+            if scheduler:  # the autograder package; a LocalCluster's workers import it
+                # from this process's path
                 with tempfile.TemporaryDirectory(prefix="autograder-code-") as folder:
-                    path = Path(folder) / "autograder_code.zip"
-                    with zipfile.ZipFile(path, "w") as archive:
-                        for file in sorted(package.rglob("*.py")):
-                            archive.write(file, Path("autograder") / file.relative_to(package))
-                    client.upload_file(str(path))
+                    client.upload_file(shutil.make_archive(
+                        f"{folder}/autograder_code", "zip", ROOT.parent, ROOT.name))
             yield client
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 def run(client: Client, tasks: list[Task], support: dict[str, bytes],
@@ -54,8 +46,7 @@ def run(client: Client, tasks: list[Task], support: dict[str, bytes],
     for task in tasks:
         # each task carries the kit itself: no shared data a dying worker could take along
         task.support = support
-        key = f"grade-{task.student}-{os.urandom(4).hex()}"
-        future = client.submit(run_task, task, key=key, pure=False,
+        future = client.submit(run_task, task, key=f"grade-{task.student}-{os.urandom(4).hex()}",
                                priority=int(priorities.get(task.student, 0)))
         futures[future] = task.student
     try:

@@ -63,20 +63,19 @@ class TrustedExecute:
     def __init__(self, task: Task):
         self.task, self.events = task, []
 
-    def run(self, nb: dict, submission_name: str, submission: bytes,
-            support: list[Path]) -> list[str]:
+    def run(self, nb: dict, name: str, submission: bytes, support: list[Path]) -> list[str]:
         """Put each code cell's outputs into ``nb``; returns the events."""
         with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
             scratch = Path(tmp) / "student"
             scratch.mkdir()
             scratch.chmod(0o777)
-            (scratch / Path(submission_name).name).write_bytes(submission)
+            (scratch / f"{Path(name).name}.ipynb").write_bytes(submission)
             # the sandbox side alone, copied out of the package (which may be a zip)
             runner = Path(tmp) / "run"
             runner.mkdir()
-            for name in ("kernel.py", "wire.py"):
-                (runner / name).write_bytes(
-                    package_files.files("autograder.run").joinpath(name).read_bytes())
+            for file in ("kernel.py", "wire.py"):
+                (runner / file).write_bytes(
+                    package_files.files("autograder.run").joinpath(file).read_bytes())
             self.kernel = Kernel(scratch, support, runner, self.task.limits, self.task.sandboxed)
             try:
                 self._run_all(nb)
@@ -118,14 +117,11 @@ class TrustedExecute:
             if role == "student":
                 continue
             for proxied in (student_names & wanted) - instructor_names:
-                try:
+                namespace.pop(proxied, None)
+                with contextlib.suppress(KernelError):
                     found, value = self.kernel.get_global(proxied)
-                except KernelError:
-                    found = False
-                if found:
-                    namespace[proxied] = value
-                else:
-                    namespace.pop(proxied, None)
+                    if found:
+                        namespace[proxied] = value
             before = {k: id(v) for k, v in namespace.items()}
             self._run_trusted(cell, index, namespace, name)
             instructor_names.update(k for k, v in namespace.items() if before.get(k) != id(v))

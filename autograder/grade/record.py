@@ -4,8 +4,6 @@ computed (:class:`ReplayOutputs` is its execute step) and alone writes the grade
 from __future__ import annotations
 
 import copy
-import io
-import logging
 import time
 import warnings
 
@@ -54,47 +52,33 @@ class Recorder:
             nbp.SaveAutoGrades, nbp.AssignLatePenalties]
         self.coursedir = course_directory(course.root, self.config)
 
-    def record(self, assignment: str, outcome: Outcome) -> StudentResult:
-        """Score ``outcome``; never raises (a failure is a result with a reason)."""
-        notes = [e for events in outcome.events.values() for e in events]
-        if outcome.error:
-            return StudentResult.failed(outcome.student, outcome.error, notes=notes,
-                                        seconds=outcome.seconds)
-        for attempt in range(3):  # three tries, 2 s and 4 s apart, while the gradebook is locked
-            time.sleep(2.0 * attempt)
-            reason = self._attempt(assignment, outcome)
-            if reason != "busy":
-                break
-        else:
-            reason = "the gradebook stayed locked; grade this student again"
-        return StudentResult(outcome.student, ok=not reason, reason=reason, notes=notes,
-                             seconds=outcome.seconds)
+    def record(self, assignment: str, outcome: Outcome,
+               result: StudentResult | None = None) -> StudentResult:
+        """Score ``outcome`` into ``result`` (what the checks before grading found; by default
+        a new one); never raises (a failure is a result with a reason)."""
+        result = result or StudentResult(outcome.student)
+        result.notes += outcome.events
+        result.seconds = outcome.seconds
+        result.reason = outcome.error or self._autograde(assignment, outcome)
+        result.ok = not result.reason
+        return result
 
-    def _attempt(self, assignment: str, outcome: Outcome) -> str:
-        """nbgrader's autograde of one student: "" when it worked, else why not."""
+    def _autograde(self, assignment: str, outcome: Outcome) -> str:
+        """nbgrader's autograde of one student: "" when it worked, else why not. Three tries,
+        2 s and 4 s apart, while the gradebook is locked."""
         self.coursedir.assignment_id = assignment
         self.coursedir.student_id = outcome.student
-        app = RecordingAutograde(coursedir=self.coursedir, config=self.config)
-        app.force = app.create_student = True
-        app.context = lambda name: {"outputs": outcome.outputs.get(name),
-                                    "release": self.release.get(name)}
-        log = io.StringIO()
-        handler = logging.StreamHandler(log)
-        handler.setLevel(logging.ERROR)
-        app.log.addHandler(handler)
-        try:
-            app.start()
-            return ""
-        except Exception as err:
-            error = app.last_error or err
-        finally:
-            app.log.removeHandler(handler)
-        if isinstance(app.last_error, sqlalchemy.exc.OperationalError):
-            return "busy"
-        text = f"{type(error).__name__}: {error}".strip()
-        # nbgrader's own message is generic; the logged traceback's last line is not
-        if type(error).__name__ == "NbGraderException":
-            lines = [ln.strip() for ln in log.getvalue().splitlines()]
-            tail = [ln for ln in lines if ln and not ln.startswith(("[", "File ", "Traceback"))]
-            text = tail[-1] if tail else text
-        return text[:300]
+        for attempt in range(3):
+            time.sleep(2.0 * attempt)
+            app = RecordingAutograde(coursedir=self.coursedir, config=self.config)
+            app.force = app.create_student = True
+            app.context = lambda name: {"outputs": outcome.outputs.get(name),
+                                        "release": self.release.get(name)}
+            try:
+                app.run()
+                return ""
+            except sqlalchemy.exc.OperationalError:
+                continue  # the gradebook is locked
+            except Exception as err:
+                return f"{type(err).__name__}: {err}".strip()[:300]
+        return "the gradebook stayed locked; grade this student again"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ class Outcome:
 
     student: str
     outputs: dict[str, list[list[dict]]] = field(default_factory=dict)
-    events: dict[str, list[str]] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
     error: str = ""
     seconds: float = 0.0
 
@@ -56,10 +57,7 @@ def trusted_notebook(student: bytes, instructor: bytes) -> dict:
     """The student's cells, with every locked and test cell taken from the instructor's copy
     (by grade id), as nbgrader's OverwriteCells does from the gradebook."""
     nb = read_cells(student)
-    theirs = {}
-    for cell in read_cells(instructor)["cells"]:
-        if C.grade_id(cell) and C.is_locked(cell):
-            theirs.setdefault(C.grade_id(cell), cell)
+    theirs = {gid: c for gid, c in C.cells_by_id(read_cells(instructor)).items() if C.is_locked(c)}
     for cell in nb["cells"]:
         original = theirs.get(C.grade_id(cell))
         if original is not None and original["cell_type"] == cell["cell_type"]:
@@ -83,21 +81,17 @@ def _write_support(folder: Path, files: dict[str, bytes]) -> list[Path]:
 
 def run_task(task: Task) -> Outcome:
     """Grade one student; never raises for the student's sake (errors go in ``error``)."""
-    import socket
-
     started = time.monotonic()
-    outcome = Outcome(task.student)
     if task.sandboxed and not bwrap_works():
-        worker = f"{socket.gethostname()}:{os.getpid()}"
-        outcome.error = f"bubblewrap does not work on the grading worker {worker}"
-        return outcome
+        host = f"{socket.gethostname()}:{os.getpid()}"
+        return Outcome(task.student, error=f"bubblewrap does not work on the grading worker {host}")
+    outcome = Outcome(task.student)
     with tempfile.TemporaryDirectory(prefix="autograder-kit-") as kit:
         try:
             support = _write_support(Path(kit), task.support)
             for name, (student, instructor) in task.notebooks.items():
                 nb = trusted_notebook(student, instructor)
-                outcome.events[name] = TrustedExecute(task).run(nb, f"{name}.ipynb", student,
-                                                                support)
+                outcome.events += TrustedExecute(task).run(nb, name, student, support)
                 outcome.outputs[name] = [cell.get("outputs", []) for cell in nb["cells"]]
         except Exception as err:  # a notebook the grader cannot even read
             outcome.error = f"{type(err).__name__}: {err}"[:300]

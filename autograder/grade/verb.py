@@ -10,37 +10,25 @@ from dataclasses import dataclass, field
 import nbformat
 from tqdm import tqdm
 
+from autograder import reporting
 from autograder.course import Course, CourseError, check_id
 from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import Outcome, Task
 from autograder.lms.gradebook import set_duedates
 from autograder.lms.rosters import check_student_id
 from autograder.prepare import Release, prepare
-from autograder.reporting import (
-    Row,
-    StudentResult,
-    assignment_roster,
-    grade_columns,
-    load_results,
-    require_students,
-    save_results,
-    table_rows,
-)
-
-UNSAFE_NOTE = "graded unsandboxed"
 
 
 @dataclass
 class GradeRun:
     """The outcome of one ``grade`` call."""
 
-    assignment: str
-    results: dict[str, StudentResult] = field(default_factory=dict)
-    rows: list[Row] = field(default_factory=list)
-    max_score: float = 0.0
-    mode: str = "bwrap"
+    max_score: float
+    mode: str
+    #: the records of the students graded (or failed before grading) in this call
+    results: dict[str, reporting.StudentResult] = field(default_factory=dict)
+    rows: list[reporting.Row] = field(default_factory=list)
     seconds: float = 0.0
-    finished: set[str] = field(default_factory=set)
     #: seconds the client spent writing outcomes into nbgrader (serial, on the client)
     record_seconds: float = 0.0
     #: CPU seconds of that (the client's main thread only: load-independent)
@@ -71,13 +59,10 @@ def sandbox_mode(unsafe: bool) -> str:
 def support_files(course: Course, assignment: str) -> dict[str, bytes]:
     """The released files next to the notebooks (the student kit), as bytes."""
     release = course.release_dir(assignment)
-    files = {}
-    for path in sorted(release.rglob("*")):
-        rel = path.relative_to(release)
-        if (path.is_file() and path.suffix != ".ipynb" and "__pycache__" not in rel.parts
-                and not any(part.startswith(".") for part in rel.parts)):
-            files[str(rel)] = path.read_bytes()
-    return files
+    found = {path.relative_to(release): path for path in release.rglob("*") if path.is_file()}
+    return {str(rel): path.read_bytes() for rel, path in sorted(found.items())
+            if path.suffix != ".ipynb" and "__pycache__" not in rel.parts
+            and not any(part.startswith(".") for part in rel.parts)}
 
 
 def make_task(course: Course, assignment: str, student: str, repaired: dict,
@@ -106,13 +91,12 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
     """
     check_id("assignment", assignment)
     started = time.monotonic()
-    columns = grade_columns(course, assignment)  # fails early if not released
+    columns = reporting.grade_columns(course, assignment)  # fails early if not released
     mode = sandbox_mode(unsafe)
     release = Release.load(course, assignment)
     submitted = course.step_root(course.coursedir.submitted_directory)
-    available = sorted(p.name for p in submitted.iterdir()
-                       if (p / assignment).is_dir()) if submitted.is_dir() else []
-    roster = assignment_roster(course, assignment)
+    available = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    roster = reporting.assignment_roster(course, assignment)
     if roster is not None:
         off = sorted(set(students or []) - set(roster.ids))
         if off:
@@ -121,31 +105,34 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
     named = [check_student_id(s, "--student") for s in students] if students else available
     wanted = [s for s in named if s in available]  # the others are reported as missing
     set_duedates(course.config, [assignment])
-    run = GradeRun(assignment, max_score=sum(c.max_score for c in columns), mode=mode)
+    run = GradeRun(sum(c.max_score for c in columns), mode)
     tasks: list[Task] = []
+    prepared: dict[str, reporting.StudentResult] = {}
     for student in wanted:
-        prepared, repaired = prepare(course, assignment, student, release)
+        result, repaired = prepare(course, assignment, student, release)
         if mode == "unsafe":
-            prepared.notes.append(UNSAFE_NOTE)
-        run.results[student] = prepared
-        if prepared.ok:
+            result.notes.append("graded unsandboxed")
+        if result.ok:
+            prepared[student] = result
             tasks.append(make_task(course, assignment, student, repaired, mode == "bwrap"))
+        else:
+            run.results[student] = result
     try:
         if tasks:
-            _run_tasks(course, assignment, tasks, release, workers, scheduler, run, progress)
-    finally:
-        # interrupted or not, the students graded so far keep their records
-        to_grade = {t.student for t in tasks}
-        done = {s: r for s, r in run.results.items() if s not in to_grade or s in run.finished}
-        save_results(course.report_dir(assignment), done)
+            _run_tasks(course, assignment, release, tasks, prepared, run, workers, scheduler,
+                       progress)
+    finally:  # interrupted or not, the students graded so far keep their records
+        reporting.save_results(course.report_dir(assignment), run.results)
     # the summary covers the roster (missing students too) unless students were named
-    run.rows = table_rows(course, assignment, require_students(course, assignment, students))
+    students = reporting.require_students(course, assignment, students)
+    run.rows = reporting.table_rows(course, assignment, students)
     run.seconds = round(time.monotonic() - started, 1)
     return run
 
 
-def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Release,
-               workers: int | None, scheduler: str | None, run: GradeRun, progress: bool) -> None:
+def _run_tasks(course: Course, assignment: str, release: Release, tasks: list[Task],
+               prepared: dict[str, reporting.StudentResult], run: GradeRun, workers: int | None,
+               scheduler: str | None, progress: bool) -> None:
     from autograder.grade import cluster
     from autograder.grade.record import Recorder
 
@@ -154,23 +141,18 @@ def _run_tasks(course: Course, assignment: str, tasks: list[Task], release: Rele
                disable=not progress, file=sys.stderr, dynamic_ncols=True)
 
     def on_outcome(outcome: Outcome) -> None:
-        if outcome.student in run.finished:
+        if outcome.student in run.results:
             return  # a task that ran twice is recorded once
         began, cpu = time.monotonic(), time.thread_time()
-        result = recorder.record(assignment, outcome)
+        result = recorder.record(assignment, outcome, prepared[outcome.student])
         run.record_seconds += time.monotonic() - began
         run.record_cpu += time.thread_time() - cpu
-        prepared = run.results[result.student]
-        result.tampered = prepared.tampered + result.tampered
-        result.flags = prepared.flags + result.flags
-        result.notes = prepared.notes + result.notes
         run.results[result.student] = result
-        run.finished.add(result.student)
         bar.set_postfix_str(f"{result.student}: {'ok' if result.ok else 'failed'}")
         bar.update(1)
 
     # longest first: the last grading time when known, else the notebooks' size
-    before = load_results(course.report_dir(assignment))
+    before = reporting.load_results(course.report_dir(assignment))
     priorities = {t.student: before[t.student].seconds * 1e6
                   if t.student in before and before[t.student].seconds
                   else sum(len(mine) for mine, _ in t.notebooks.values()) for t in tasks}
