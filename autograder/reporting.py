@@ -60,7 +60,7 @@ def grade_columns(course: Course, assignment: str) -> list[GradeColumn]:
     return columns
 
 
-def read_scores(course: Course, assignment: str, students: list[str]
+def read_scores(course: Course, assignment: str, students: Iterable[str]
                 ) -> dict[str, SubmissionScores]:
     """Scores of every listed student that has a graded submission in the gradebook."""
     found: dict[str, SubmissionScores] = {}
@@ -181,18 +181,14 @@ def decide(student: str, result: StudentResult | None, scores: SubmissionScores 
 
 def table_rows(course: Course, assignment: str, students: list[str]) -> list[Row]:
     """Status rows for ``students`` from the stored records and the gradebook."""
+    # whatever older records say, a student without a submission folder has none now
+    present = {s for s in students if course.submitted_dir(s, assignment).is_dir()}
     results = load_results(course.report_dir(assignment))
-    scores = read_scores(course, assignment, students)
+    scores = read_scores(course, assignment, present)
     ambiguous = (load_report(course, assignment) or {}).get("ambiguous", {})
-    rows = []
-    for student in students:
-        missing = ("ambiguous submission: " + ambiguous[student]) if student in ambiguous else ""
-        if not course.submitted_dir(student, assignment).is_dir():
-            # whatever older records say, there is no submission now
-            rows.append(decide(student, None, None, missing))
-        else:
-            rows.append(decide(student, results.get(student), scores.get(student), missing))
-    return rows
+    return [decide(s, results.get(s) if s in present else None, scores.get(s),
+                   f"ambiguous submission: {ambiguous[s]}" if s in ambiguous else "")
+            for s in students]
 
 
 def format_table(rows: list[Row], max_score: float, width: int = 60,
@@ -239,16 +235,14 @@ def export(course: Course, assignment: str, out: str | Path, students: list[str]
         raise CourseError(
             f"unknown export format {fmt!r}: use one of {', '.join(exports.FORMATS)}")
     columns = grade_columns(course, assignment)
-    max_score = sum(c.max_score for c in columns)
     ids = require_students(course, assignment, students)
     rows = table_rows(course, assignment, ids)
-    late = {r.student_id: r for r in grade_rows(course.config, assignment, ids)}
-    grades = [exports.GradeRow(row.student, row.score, max_score, row.status,
-                               late[row.student].minutes_late, late[row.student].penalty,
-                               row.reason) for row in rows]
+    # the gradebook's rows carry the maximum and late work; the status is the pipeline's
+    gradebook = {r.student_id: r for r in grade_rows(course.config, assignment, ids)}
+    grades = [replace(gradebook[row.student], score=row.score, status=row.status,
+                      reason=row.reason) for row in rows]
     roster = assignment_roster(course, assignment) or Roster(  # none before any collect
-        path=Path("-"), lms="plain", id_column="student_id", columns=["student_id"],
-        rows=[{"student_id": s} for s in ids])
+        Path("-"), "plain", ["student_id"], [{"student_id": s} for s in ids], "student_id")
     roster = replace(roster, rows=[r for r in roster.rows if r[roster.id_column] in ids])
     if fmt == "generic":
         single = len({c.notebook for c in columns}) <= 1
