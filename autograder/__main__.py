@@ -95,31 +95,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    """Carry out one verb; returns the exit status."""
-    if args.verb == "demo":
-        from autograder.demo import main as demo_main  # grading on Dask: imported when used
-
-        return demo_main(args.workdir, args.assignment, args.workers, args.unsafe_no_sandbox)
-    root = find_course_root(args.course_root)
-    for name in ("downloads", "roster", "out"):  # paths given relative to where we stand
-        if getattr(args, name, None):
-            setattr(args, name, str(Path(getattr(args, name)).resolve()))
-    timeout, workers = getattr(args, "cell_timeout", None), getattr(args, "workers", None)
-    if timeout is not None and timeout <= 0:
-        raise CourseError(f"--cell-timeout must be positive, got {timeout:g}")
-    if workers is not None and workers < 1:
-        raise CourseError(f"--workers must be at least 1, got {workers}")
-    with in_course_root(root):  # nbgrader reads and writes relative to the course root
-        if args.verb == "similarity":
-            args.course_root = str(root)
-            return similarity_cli.run(args)
-        course = Course.load(  # a clear error when this is not the course root
-            root, None if timeout is None else Config({"Autograder": {"cell_timeout": timeout}}))
-        print("\n".join(_verb(args, course)))
-    return 0
-
-
 def _verb(args: argparse.Namespace, course: Course) -> list[str]:
     """Carry out a verb on the course; returns the lines to print."""
     if args.verb == "release":
@@ -149,7 +124,27 @@ def _verb(args: argparse.Namespace, course: Course) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return run(args)
+        if args.verb == "demo":
+            from autograder.demo import main as demo  # grading on Dask: imported when used
+
+            return demo(args.workdir, args.assignment, args.workers, args.unsafe_no_sandbox)
+        root = find_course_root(args.course_root)
+        for name in ("downloads", "roster", "out"):  # paths given relative to where we stand
+            if getattr(args, name, None):
+                setattr(args, name, str(Path(getattr(args, name)).resolve()))
+        timeout, workers = getattr(args, "cell_timeout", None), getattr(args, "workers", None)
+        if timeout is not None and timeout <= 0:
+            raise CourseError(f"--cell-timeout must be positive, got {timeout:g}")
+        if workers is not None and workers < 1:
+            raise CourseError(f"--workers must be at least 1, got {workers}")
+        with in_course_root(root):  # nbgrader reads and writes relative to the course root
+            if args.verb == "similarity":
+                args.course_root = str(root)
+                return similarity_cli.run(args)
+            overrides = {} if timeout is None else {"Autograder": {"cell_timeout": timeout}}
+            course = Course.load(root, Config(overrides))  # a clear error if not the root
+            print("\n".join(_verb(args, course)))
+        return 0
     except (CourseError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ from autograder.course import Course, check_id
 from autograder.lms.errors import LmsError
 from autograder.lms.intake import Collected, collect_downloads, store_roster
 from autograder.lms.rosters import load_roster
-from autograder.reporting import rosters_dir, save_results
+from autograder.reporting import save_results
 
 
 def collect(course: Course, assignment: str, downloads: str | Path, roster_file: str | Path,
@@ -24,7 +24,7 @@ def collect(course: Course, assignment: str, downloads: str | Path, roster_file:
     notebooks = [p.stem for p in course.release_notebooks(assignment)]
     result = collect_downloads(course.root, course.config, assignment, downloads, roster,
                                notebooks)
-    store_roster(roster, rosters_dir(course), assignment)
+    store_roster(roster, course.rosters_dir(), assignment)
     folder = course.report_dir(assignment)
     save_results(folder, {}, forget=result.replaced + result.dropped)
     (folder / "collect.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")

@@ -145,6 +145,10 @@ class Course:
     def report_dir(self, assignment: str) -> Path:
         return self.data_dir / "reports" / assignment
 
+    def rosters_dir(self) -> Path:
+        """Where ``collect`` keeps one roster per assignment."""
+        return self.data_dir / "rosters"
+
     # notebooks ---------------------------------------------------------------------------
     def release_notebooks(self, assignment: str) -> list[Path]:
         """The release notebooks of ``assignment``, sorted; raises if there are none."""

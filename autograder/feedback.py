@@ -34,10 +34,9 @@ class AutograderBanner(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict):
         row = resources.get("autograder", {}).get("row")
         if row is not None:
-            lines = [f"**Autograder status: {row.status}**"]
-            lines += [f"\n{row.reason}"] if row.reason else []
-            lines += [f"\nNotes: {row.notes}"] if row.notes else []
-            nb.cells.insert(0, new_markdown_cell("\n".join(lines)))
+            parts = [f"**Autograder status: {row.status}**", row.reason,
+                     f"Notes: {row.notes}" if row.notes else ""]
+            nb.cells.insert(0, new_markdown_cell("\n\n".join(p for p in parts if p)))
         return nb, resources
 
 
@@ -63,16 +62,11 @@ class CheckNoHiddenTests(NbGraderPreprocessor):
 def _texts(nb: NotebookNode):
     for cell in nb.cells:
         yield cell.source
-        for output in cell.get("outputs", []):
-            kind = output.get("output_type")
-            if kind == "stream":
-                yield output.get("text", "")
-            elif kind == "error":
-                yield output.get("evalue", "")
-                yield from (strip_ansi(t) for t in output.get("traceback", []))
-            else:
-                yield output.get("data", {}).get("text/plain", "")
-                yield output.get("data", {}).get("text/html", "")
+        for output in cell.get("outputs", []):  # stream, error or display: what it has
+            data = output.get("data", {})
+            yield from (output.get("text", ""), output.get("evalue", ""),
+                        data.get("text/plain", ""), data.get("text/html", ""))
+            yield from map(strip_ansi, output.get("traceback", []))
 
 
 def hidden_lines(course: Course, assignment: str) -> set[str]:

@@ -74,9 +74,8 @@ def read_scores(course: Course, assignment: str, students: Iterable[str]
             for notebook in submission.notebooks:
                 answers = {cell.name for cell in notebook.notebook.solution_cells}
                 for grade in notebook.grades:
-                    undecided = grade.auto_score is None and grade.manual_score is None
-                    scores.cells[notebook.name, grade.name] = (
-                        None if undecided else float(grade.score))
+                    given = grade.auto_score is not None or grade.manual_score is not None
+                    scores.cells[notebook.name, grade.name] = float(grade.score) if given else None
                     if grade.needs_manual_grade and grade.manual_score is None:
                         if grade.cell.cell_type == "code" and grade.name not in answers:
                             scores.ungraded_tests.append(grade.name)
@@ -134,16 +133,11 @@ def save_results(report_dir: Path, results: dict[str, StudentResult],
     os.replace(tmp, report_dir / "grade.json")
 
 
-def rosters_dir(course: Course) -> Path:
-    """Where ``collect`` keeps one roster per assignment."""
-    return course.data_dir / "rosters"
-
-
 def assignment_roster(course: Course, assignment: str) -> Roster | None:
     """The roster ``collect`` stored for ``assignment``, or None before any collect."""
-    if not (rosters_dir(course) / f"{assignment}.roster").is_file():
+    if not (course.rosters_dir() / f"{assignment}.roster").is_file():
         return None
-    return stored_roster(rosters_dir(course), assignment)
+    return stored_roster(course.rosters_dir(), assignment)
 
 
 def load_report(course: Course, assignment: str) -> dict | None:
