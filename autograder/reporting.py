@@ -42,22 +42,16 @@ class SubmissionScores:
 
 def grade_columns(course: Course, assignment: str) -> list[GradeColumn]:
     """The assignment's graded cells in release order, with their points."""
-    columns = []
     with Gradebook(course.db_url, course.coursedir.course_id) as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
-            raise CourseError(
-                f"assignment {assignment!r} is not in the gradebook: "
-                f"run `python -m autograder release {assignment}` first"
-            ) from None
-        for path in course.release_notebooks(assignment):
-            for cell in C.read_notebook(path).cells:
-                if C.is_grade(cell):
-                    gid = C.grade_id(cell)
-                    max_score = gb.find_grade_cell(gid, path.stem, assignment).max_score
-                    columns.append(GradeColumn(path.stem, gid, float(max_score)))
-    return columns
+            raise CourseError(f"assignment {assignment!r} is not in the gradebook: "
+                              f"run `python -m autograder release {assignment}` first") from None
+        cells = [(path.stem, C.grade_id(cell)) for path in course.release_notebooks(assignment)
+                 for cell in C.read_notebook(path).cells if C.is_grade(cell)]
+        return [GradeColumn(stem, gid, float(gb.find_grade_cell(gid, stem, assignment).max_score))
+                for stem, gid in cells]
 
 
 def read_scores(course: Course, assignment: str, students: Iterable[str]
@@ -116,9 +110,8 @@ class Row:
 def load_results(report_dir: Path) -> dict[str, StudentResult]:
     """The stored grading records (``grade.json``), by student."""
     path = report_dir / "grade.json"
-    if not path.is_file():
-        return {}
-    return {sid: StudentResult(**rec) for sid, rec in json.loads(path.read_text()).items()}
+    stored = json.loads(path.read_text()) if path.is_file() else {}
+    return {sid: StudentResult(**record) for sid, record in stored.items()}
 
 
 def save_results(report_dir: Path, results: dict[str, StudentResult],
@@ -135,9 +128,8 @@ def save_results(report_dir: Path, results: dict[str, StudentResult],
 
 def assignment_roster(course: Course, assignment: str) -> Roster | None:
     """The roster ``collect`` stored for ``assignment``, or None before any collect."""
-    if not (course.rosters_dir() / f"{assignment}.roster").is_file():
-        return None
-    return stored_roster(course.rosters_dir(), assignment)
+    stored = (course.rosters_dir() / f"{assignment}.roster").is_file()
+    return stored_roster(course.rosters_dir(), assignment) if stored else None
 
 
 def load_report(course: Course, assignment: str) -> dict | None:
@@ -226,8 +218,7 @@ def export(course: Course, assignment: str, out: str | Path, students: list[str]
     has ``notes`` and one column per graded cell (``notebook:grade_id`` when several)."""
     check_id("assignment", assignment)
     if fmt not in exports.FORMATS:
-        raise CourseError(
-            f"unknown export format {fmt!r}: use one of {', '.join(exports.FORMATS)}")
+        raise CourseError(f"unknown export format {fmt!r}: use one of {', '.join(exports.FORMATS)}")
     columns = grade_columns(course, assignment)
     ids = require_students(course, assignment, students)
     rows = table_rows(course, assignment, ids)
@@ -240,11 +231,10 @@ def export(course: Course, assignment: str, out: str | Path, students: list[str]
     roster = replace(roster, rows=[r for r in roster.rows if r[roster.id_column] in ids])
     if fmt == "generic":
         single = len({c.notebook for c in columns}) <= 1
-        exports.write_generic(
-            out, roster, grades,
-            ["notes", *(c.grade_id if single else f"{c.notebook}:{c.grade_id}" for c in columns)],
-            {row.student: [row.notes, *("" if (v := row.cells.get((c.notebook, c.grade_id)))
-                                        is None else f"{v:g}" for c in columns)] for row in rows})
+        names = [c.grade_id if single else f"{c.notebook}:{c.grade_id}" for c in columns]
+        exports.write_generic(out, roster, grades, ["notes", *names], {
+            row.student: [row.notes, *("" if (v := row.cells.get((c.notebook, c.grade_id)))
+                                       is None else f"{v:g}" for c in columns)] for row in rows})
     elif fmt == "moodle":
         exports.write_moodle(out, roster, grades)
     else:  # canvas and blackboard name the assignment's column
