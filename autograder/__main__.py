@@ -64,10 +64,9 @@ VERBS: dict[str, tuple[str, list[tuple[str, dict]] | None]] = {
     ]),
     "similarity": ("report answers that are near-copies of each other", None),
     "demo": ("run the whole pipeline on a synthetic class", [
-        ("--assignment", dict(default="ps1_convolution",
-                              help="assignment whose source is copied (default: "
-                              "ps1_convolution; the built-in toy assignment if its source "
-                              "is missing)")),
+        ("--assignment", dict(
+            default="ps1_convolution", help="assignment whose source is copied (default: "
+            "ps1_convolution; the built-in toy assignment if its source is missing)")),
         ("--workdir", dict(help="folder for the throw-away course, downloads and scores "
                            "(default: grading/demo, replaced on every run)")),
         ("--workers", dict(type=int)),
@@ -77,12 +76,10 @@ VERBS: dict[str, tuple[str, list[tuple[str, dict]] | None]] = {
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m autograder",
-        description="Grade the course's nbgrader assignments: collect, grade, export, "
-        "feedback. Run inside the course (the folder with nbgrader_config.py, or one "
-        "below it) or pass --course-root DIR.",
-    )
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=(
+        "Grade the course's nbgrader assignments: collect, grade, export, feedback. Run "
+        "inside the course (the folder with nbgrader_config.py, or one below it) or pass "
+        "--course-root DIR."))
     add_course_root_option(parser)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb, (text, arguments) in VERBS.items():

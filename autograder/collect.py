@@ -22,8 +22,7 @@ def collect(course: Course, assignment: str, downloads: str | Path, roster_file:
     check_id("assignment", assignment)
     roster = load_roster(roster_file, id_column=id_column)
     notebooks = [p.stem for p in course.release_notebooks(assignment)]
-    result = collect_downloads(course.root, course.config, assignment, downloads, roster,
-                               notebooks)
+    result = collect_downloads(course.root, course.config, assignment, downloads, roster, notebooks)
     store_roster(roster, course.rosters_dir(), assignment)
     folder = course.report_dir(assignment)
     save_results(folder, {}, forget=result.replaced + result.dropped)

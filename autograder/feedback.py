@@ -28,8 +28,7 @@ PAGE = Path(__file__).with_name("feedback_page.html")
 
 
 class AutograderBanner(NbGraderPreprocessor):
-    """Put the student's status and the autograder's notes (``resources["autograder"]
-    ["row"]``) in a first cell."""
+    """A first cell: the status, reason and notes of ``resources["autograder"]["row"]``."""
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         row = resources.get("autograder", {}).get("row")
@@ -94,14 +93,12 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
                 pages += _nbgrader_feedback(course, assignment, row, secret)
                 continue
             except Exception as err:  # a page is withheld rather than leak anything
-                row = Row(row.student, row.status,
-                          f"feedback could not be produced safely ({err})")
+                row = Row(row.student, row.status, f"feedback could not be produced safely ({err})")
         pages += _plain_pages(course, assignment, notebooks, row)
     return pages
 
 
-def _nbgrader_feedback(course: Course, assignment: str, row: Row,
-                       secret: set[str]) -> list[Path]:
+def _nbgrader_feedback(course: Course, assignment: str, row: Row, secret: set[str]) -> list[Path]:
     config = course.config.copy()
     config.GenerateFeedback.preprocessors = [GetGrades, AutograderBanner, ClearHiddenTests,
                                              CheckNoHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -1,9 +1,6 @@
-"""Before grading: check each submission against its release, repair it, scan it.
-
-A locked or test cell that was edited, deleted or re-labelled is put back and reported.
-Nothing is copied: :func:`prepare` repairs in memory (for the workers) and
-:class:`RepairSubmission` repeats it as nbgrader's first sanitize step.
-"""
+"""Before grading: check each submission against its release, repair it and scan it,
+without a copy: :func:`prepare` repairs in memory (for the workers) and
+:class:`RepairSubmission` repeats the repair as nbgrader's first sanitize step."""
 
 from __future__ import annotations
 
@@ -82,10 +79,9 @@ def _fix_cell_ids(nb: NotebookNode) -> None:
 
 def check_and_repair(submitted: NotebookNode, release: NotebookNode,
                      found: StudentResult | None = None) -> StudentResult:
-    """Repair ``submitted`` in place to match ``release``; returns ``found`` (a new record
-    when None) with what was put back: ``tampered``, edited, deleted, retyped or
-    re-labelled locked cells and duplicate grade ids; ``notes``, harmless repairs. Cell ids
-    are made valid for the notebook's format."""
+    """Repair ``submitted`` in place to match ``release`` (cell ids too); returns ``found`` (a
+    new record when None) with what was put back: ``tampered``, edited, deleted, retyped or
+    re-labelled locked cells and duplicate grade ids; ``notes``, harmless repairs."""
     report = found if found is not None else StudentResult("")
     seen: set[str] = set()
     for cell in submitted.cells:

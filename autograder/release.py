@@ -128,6 +128,5 @@ def verify(source_folder: Path, release_folder: Path) -> None:
     """Raise :class:`ReleaseError` if the release folder leaks anything of its source."""
     found = leaks(release_folder, secret_lines(sorted(source_folder.glob("*.ipynb"))))
     if found:
-        raise ReleaseError(
-            f"the release {release_folder} is not fit for students:\n  " + "\n  ".join(found)
-        )
+        raise ReleaseError(f"the release {release_folder} is not fit for students:\n  "
+                           + "\n  ".join(found))

@@ -1,7 +1,6 @@
-"""Static scan of student code for attempts to reach the reference or the hidden tests:
-each code cell the student wrote is parsed after IPython's translation of magics and
-shell escapes, and checked against the rules below. A finding never changes the score;
-it marks the student ``flagged`` for review (an instructor's report, not a defence)."""
+"""Static scan of the code cells a student wrote (after IPython's translation of magics and
+shell escapes) for attempts to reach the reference or the hidden tests. A finding never
+changes the score: it marks the student ``flagged`` for review (a report, not a defence)."""
 
 from __future__ import annotations
 
@@ -33,10 +32,10 @@ _RULES = {thing: rule for rule, things in {
     "debugger": ("breakpoint()",),
 }.items() for thing in things}
 _NAMES = {"__builtins__": "builtins access", "__loader__": "import machinery"}
+_transformer = TransformerManager()  # IPython's translation of magics and shell escapes
 _COURSE_PATH = re.compile(
     r"gradebook|\.db\b|solutions?\b|source/|autograded|submitted|nbgrader|\.ipynb|\.\./",
-    re.IGNORECASE,
-)
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -79,9 +78,6 @@ def _rules(node: ast.AST) -> list[str | None]:
             return [_NAMES_REFERENCE]
         return ["refers to course files" if _COURSE_PATH.search(node.value) else None]
     return []
-
-
-_transformer = TransformerManager()
 
 
 def scan_source(source: str, cell: str) -> list[Finding]:
