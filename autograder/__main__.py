@@ -64,10 +64,9 @@ VERBS: dict[str, tuple[str, list[tuple[str, dict]] | None]] = {
     ]),
     "similarity": ("report answers that are near-copies of each other", None),
     "demo": ("run the whole pipeline on a synthetic class", [
-        ("--assignment", dict(default="ps1_convolution",
-                              help="assignment whose source is copied (default: "
-                              "ps1_convolution; the built-in toy assignment if its source "
-                              "is missing)")),
+        ("--assignment", dict(
+            default="ps1_convolution", help="assignment whose source is copied (default: "
+            "ps1_convolution; the built-in toy assignment if its source is missing)")),
         ("--workdir", dict(help="folder for the throw-away course, downloads and scores "
                            "(default: grading/demo, replaced on every run)")),
         ("--workers", dict(type=int)),
@@ -77,12 +76,10 @@ VERBS: dict[str, tuple[str, list[tuple[str, dict]] | None]] = {
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m autograder",
-        description="Grade the course's nbgrader assignments: collect, grade, export, "
-        "feedback. Run inside the course (the folder with nbgrader_config.py, or one "
-        "below it) or pass --course-root DIR.",
-    )
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=(
+        "Grade the course's nbgrader assignments: collect, grade, export, feedback. Run "
+        "inside the course (the folder with nbgrader_config.py, or one below it) or pass "
+        "--course-root DIR."))
     add_course_root_option(parser)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb, (text, arguments) in VERBS.items():
@@ -93,31 +90,6 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument(name, **keywords)
         add_course_root_option(p, verb=True)
     return parser
-
-
-def run(args: argparse.Namespace) -> int:
-    """Carry out one verb; returns the exit status."""
-    if args.verb == "demo":
-        from autograder.demo import main as demo_main  # grading on Dask: imported when used
-
-        return demo_main(args.workdir, args.assignment, args.workers, args.unsafe_no_sandbox)
-    root = find_course_root(args.course_root)
-    for name in ("downloads", "roster", "out"):  # paths given relative to where we stand
-        if getattr(args, name, None):
-            setattr(args, name, str(Path(getattr(args, name)).resolve()))
-    timeout, workers = getattr(args, "cell_timeout", None), getattr(args, "workers", None)
-    if timeout is not None and timeout <= 0:
-        raise CourseError(f"--cell-timeout must be positive, got {timeout:g}")
-    if workers is not None and workers < 1:
-        raise CourseError(f"--workers must be at least 1, got {workers}")
-    with in_course_root(root):  # nbgrader reads and writes relative to the course root
-        if args.verb == "similarity":
-            args.course_root = str(root)
-            return similarity_cli.run(args)
-        course = Course.load(  # a clear error when this is not the course root
-            root, None if timeout is None else Config({"Autograder": {"cell_timeout": timeout}}))
-        print("\n".join(_verb(args, course)))
-    return 0
 
 
 def _verb(args: argparse.Namespace, course: Course) -> list[str]:
@@ -149,7 +121,27 @@ def _verb(args: argparse.Namespace, course: Course) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return run(args)
+        if args.verb == "demo":
+            from autograder.demo import main as demo  # grading on Dask: imported when used
+
+            return demo(args.workdir, args.assignment, args.workers, args.unsafe_no_sandbox)
+        root = find_course_root(args.course_root)
+        for name in ("downloads", "roster", "out"):  # paths given relative to where we stand
+            if getattr(args, name, None):
+                setattr(args, name, str(Path(getattr(args, name)).resolve()))
+        timeout, workers = getattr(args, "cell_timeout", None), getattr(args, "workers", None)
+        if timeout is not None and timeout <= 0:
+            raise CourseError(f"--cell-timeout must be positive, got {timeout:g}")
+        if workers is not None and workers < 1:
+            raise CourseError(f"--workers must be at least 1, got {workers}")
+        with in_course_root(root):  # nbgrader reads and writes relative to the course root
+            if args.verb == "similarity":
+                args.course_root = str(root)
+                return similarity_cli.run(args)
+            overrides = {} if timeout is None else {"Autograder": {"cell_timeout": timeout}}
+            course = Course.load(root, Config(overrides))  # a clear error if not the root
+            print("\n".join(_verb(args, course)))
+        return 0
     except (CourseError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

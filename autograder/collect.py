@@ -11,7 +11,7 @@ from autograder.course import Course, check_id
 from autograder.lms.errors import LmsError
 from autograder.lms.intake import Collected, collect_downloads, store_roster
 from autograder.lms.rosters import load_roster
-from autograder.reporting import rosters_dir, save_results
+from autograder.reporting import save_results
 
 
 def collect(course: Course, assignment: str, downloads: str | Path, roster_file: str | Path,
@@ -22,9 +22,8 @@ def collect(course: Course, assignment: str, downloads: str | Path, roster_file:
     check_id("assignment", assignment)
     roster = load_roster(roster_file, id_column=id_column)
     notebooks = [p.stem for p in course.release_notebooks(assignment)]
-    result = collect_downloads(course.root, course.config, assignment, downloads, roster,
-                               notebooks)
-    store_roster(roster, rosters_dir(course), assignment)
+    result = collect_downloads(course.root, course.config, assignment, downloads, roster, notebooks)
+    store_roster(roster, course.rosters_dir(), assignment)
     folder = course.report_dir(assignment)
     save_results(folder, {}, forget=result.replaced + result.dropped)
     (folder / "collect.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")

@@ -27,10 +27,8 @@ class CourseError(RuntimeError):
 def check_id(kind: str, value: str) -> str:
     """``value`` if it is safe as a folder name, else a :class:`CourseError` naming ``kind``."""
     if not _SAFE_ID.match(value) or ".." in value:
-        raise CourseError(
-            f"{kind} {value!r} is not usable as a folder name: use letters, digits, "
-            "'.', '_' and '-' only, starting with a letter or digit"
-        )
+        raise CourseError(f"{kind} {value!r} is not usable as a folder name: use letters, "
+                          "digits, '.', '_' and '-' only, starting with a letter or digit")
     return value
 
 
@@ -56,15 +54,12 @@ class Autograder(Configurable):
         600.0, help="Seconds a whole notebook may run; later cells are not run.").tag(config=True)
     startup_timeout = Float(
         60.0, help="Seconds a grading kernel may take to start.").tag(config=True)
-    memory_limit_mb = Integer(
-        4096, help="Address-space limit of each grading kernel (MiB); 0 turns it off."
-    ).tag(config=True)
+    memory_limit_mb = Integer(4096, help="Address-space limit of each grading kernel (MiB); "
+                              "0 turns it off.").tag(config=True)
     file_size_limit_mb = Integer(
-        256, help="Largest file a grading kernel may write (MiB); 0 turns it off."
-    ).tag(config=True)
-    max_output_chars = Integer(
-        20_000, help="Printed characters kept per cell; the rest is dropped with a note."
-    ).tag(config=True)
+        256, help="Largest file a grading kernel may write (MiB); 0 turns it off.").tag(config=True)
+    max_output_chars = Integer(20_000, help="Printed characters kept per cell; the rest is "
+                               "dropped with a note.").tag(config=True)
     process_limit = Integer(
         64, help="Processes a grading kernel may run at once (applied when grading runs "
         "as root, where the kernel gets its own user id).").tag(config=True)
@@ -100,10 +95,8 @@ class Course:
         (command-line options) win over the file."""
         folder = Path(root).resolve()
         if not (folder / CONFIG_NAME).is_file():
-            raise CourseError(
-                f"no {CONFIG_NAME} in {folder}: run the autograder from the course root "
-                "(the repository root) or pass --course-root"
-            )
+            raise CourseError(f"no {CONFIG_NAME} in {folder}: run the autograder from the course "
+                              "root (the repository root) or pass --course-root")
         config = PyFileConfigLoader(CONFIG_NAME, path=str(folder)).load_config()
         if overrides is not None:
             config.merge(overrides)
@@ -144,6 +137,10 @@ class Course:
 
     def report_dir(self, assignment: str) -> Path:
         return self.data_dir / "reports" / assignment
+
+    def rosters_dir(self) -> Path:
+        """Where ``collect`` keeps one roster per assignment."""
+        return self.data_dir / "rosters"
 
     # notebooks ---------------------------------------------------------------------------
     def release_notebooks(self, assignment: str) -> list[Path]:

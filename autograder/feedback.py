@@ -28,16 +28,14 @@ PAGE = Path(__file__).with_name("feedback_page.html")
 
 
 class AutograderBanner(NbGraderPreprocessor):
-    """Put the student's status and the autograder's notes (``resources["autograder"]
-    ["row"]``) in a first cell."""
+    """A first cell: the status, reason and notes of ``resources["autograder"]["row"]``."""
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         row = resources.get("autograder", {}).get("row")
         if row is not None:
-            lines = [f"**Autograder status: {row.status}**"]
-            lines += [f"\n{row.reason}"] if row.reason else []
-            lines += [f"\nNotes: {row.notes}"] if row.notes else []
-            nb.cells.insert(0, new_markdown_cell("\n".join(lines)))
+            parts = [f"**Autograder status: {row.status}**", row.reason,
+                     f"Notes: {row.notes}" if row.notes else ""]
+            nb.cells.insert(0, new_markdown_cell("\n\n".join(p for p in parts if p)))
         return nb, resources
 
 
@@ -63,16 +61,11 @@ class CheckNoHiddenTests(NbGraderPreprocessor):
 def _texts(nb: NotebookNode):
     for cell in nb.cells:
         yield cell.source
-        for output in cell.get("outputs", []):
-            kind = output.get("output_type")
-            if kind == "stream":
-                yield output.get("text", "")
-            elif kind == "error":
-                yield output.get("evalue", "")
-                yield from (strip_ansi(t) for t in output.get("traceback", []))
-            else:
-                yield output.get("data", {}).get("text/plain", "")
-                yield output.get("data", {}).get("text/html", "")
+        for output in cell.get("outputs", []):  # stream, error or display: what it has
+            data = output.get("data", {})
+            yield from (output.get("text", ""), output.get("evalue", ""),
+                        data.get("text/plain", ""), data.get("text/html", ""))
+            yield from map(strip_ansi, output.get("traceback", []))
 
 
 def hidden_lines(course: Course, assignment: str) -> set[str]:
@@ -100,14 +93,12 @@ def feedback(course: Course, assignment: str, students: list[str] | None = None,
                 pages += _nbgrader_feedback(course, assignment, row, secret)
                 continue
             except Exception as err:  # a page is withheld rather than leak anything
-                row = Row(row.student, row.status,
-                          f"feedback could not be produced safely ({err})")
+                row = Row(row.student, row.status, f"feedback could not be produced safely ({err})")
         pages += _plain_pages(course, assignment, notebooks, row)
     return pages
 
 
-def _nbgrader_feedback(course: Course, assignment: str, row: Row,
-                       secret: set[str]) -> list[Path]:
+def _nbgrader_feedback(course: Course, assignment: str, row: Row, secret: set[str]) -> list[Path]:
     config = course.config.copy()
     config.GenerateFeedback.preprocessors = [GetGrades, AutograderBanner, ClearHiddenTests,
                                              CheckNoHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -21,17 +21,15 @@ class RosterCollector(FileNameCollectorPlugin):
     names, read the way ``collect`` reads Canvas, Moodle, Blackboard and plain names;
     a notebook takes the released notebook's name when the assignment has one."""
 
-    roster = Unicode("", help="Roster file (plain CSV or an LMS export; default: the "
-                     "assignment's roster stored by `python -m autograder collect`)"
-                     ).tag(config=True)
+    roster = Unicode("", help="Roster file (plain CSV or an LMS export; default: the assignment's "
+                     "roster stored by `python -m autograder collect`)").tag(config=True)
 
     def collect(self, submitted_file: str) -> dict | None:
         path = Path(submitted_file)
         if path.suffix not in self.valid_ext or any(skipped_name(p) for p in path.parts):
             return None  # checkpoints, hidden files, __MACOSX: as collect skips them
         course = Course.load(".")
-        assignment = next((p for p in reversed(path.parts)
-                           if course.release_dir(p).is_dir()), None)
+        assignment = next((p for p in reversed(path.parts) if course.release_dir(p).is_dir()), None)
         if self.roster:
             roster = load_roster(self.roster)
         elif assignment is None or (roster := assignment_roster(course, assignment)) is None:

@@ -1,9 +1,6 @@
-"""Before grading: check each submission against its release, repair it, scan it.
-
-A locked or test cell that was edited, deleted or re-labelled is put back and reported.
-Nothing is copied: :func:`prepare` repairs in memory (for the workers) and
-:class:`RepairSubmission` repeats it as nbgrader's first sanitize step.
-"""
+"""Before grading: check each submission against its release, repair it and scan it,
+without a copy: :func:`prepare` repairs in memory (for the workers) and
+:class:`RepairSubmission` repeats the repair as nbgrader's first sanitize step."""
 
 from __future__ import annotations
 
@@ -51,7 +48,6 @@ def prepare(course: Course, assignment: str, student: str,
             return StudentResult.failed(student, str(err), notes=result.notes), {}
         check_and_repair(nb, release_nb, result)
         result.flags += [f.describe() for f in scan_notebook(nb, release_nb)]
-        _fix_cell_ids(nb)
         repaired[stem] = nb
     if not repaired:
         return StudentResult.failed(student, "no notebook of this assignment was submitted",
@@ -67,7 +63,6 @@ class RepairSubmission(NbGraderPreprocessor):
         release = (resources.get("autograder") or {}).get("release")
         if release is not None:
             check_and_repair(nb, release)
-            _fix_cell_ids(nb)
         return nb, resources
 
 
@@ -84,8 +79,8 @@ def _fix_cell_ids(nb: NotebookNode) -> None:
 
 def check_and_repair(submitted: NotebookNode, release: NotebookNode,
                      found: StudentResult | None = None) -> StudentResult:
-    """Repair ``submitted`` in place to match ``release``; returns ``found`` (a new record
-    when None) with what was put back: ``tampered``, edited, deleted, retyped or
+    """Repair ``submitted`` in place to match ``release`` (cell ids too); returns ``found`` (a
+    new record when None) with what was put back: ``tampered``, edited, deleted, retyped or
     re-labelled locked cells and duplicate grade ids; ``notes``, harmless repairs."""
     report = found if found is not None else StudentResult("")
     seen: set[str] = set()
@@ -123,6 +118,7 @@ def check_and_repair(submitted: NotebookNode, release: NotebookNode,
                 report.notes.append(
                     f"{kind} '{gid}' was missing (the empty released one is graded)")
         previous = index
+    _fix_cell_ids(submitted)
     return report
 
 
@@ -154,10 +150,8 @@ def _restored(rcell: NotebookNode, cell_id: str | None = None) -> NotebookNode:
 
 def _repair(scell: NotebookNode, rcell: NotebookNode, gid: str, kind: str, locked: bool,
             report: StudentResult) -> None:
-    """Put back what was changed in the submission's copy of a release cell."""
-    if C.grade_id(scell) != gid:
-        report.tampered.append(f"{kind} '{gid}' lost its nbgrader metadata (restored)")
-        scell.setdefault("metadata", {})["nbgrader"] = copy.deepcopy(C.meta(rcell))
+    """Put back what was changed in the submission's copy of a release cell (found by its
+    grade id, or a locked cell without metadata by its source and type)."""
     if scell.cell_type != rcell.cell_type:
         retyped = f"{kind} '{gid}' was turned into a {scell.cell_type} cell (restored)"
         report.tampered.append(retyped)
@@ -166,8 +160,9 @@ def _repair(scell: NotebookNode, rcell: NotebookNode, gid: str, kind: str, locke
         scell.update(fresh)
         return
     if _defining(scell) != _defining(rcell):
-        report.tampered.append(f"{kind} '{gid}' had its nbgrader metadata changed (restored)")
-        scell.metadata["nbgrader"] = copy.deepcopy(C.meta(rcell))
+        how = "had its nbgrader metadata changed" if C.meta(scell) else "lost its nbgrader metadata"
+        report.tampered.append(f"{kind} '{gid}' {how} (restored)")
+        scell.setdefault("metadata", {})["nbgrader"] = copy.deepcopy(C.meta(rcell))
     if locked and C.normalized(scell.source) != C.normalized(rcell.source):
         report.tampered.append(f"{kind} '{gid}' was edited (the original was graded)")
         scell.source = rcell.source

@@ -97,11 +97,9 @@ def equip(folder: Path, course_root: Path = ROOT) -> None:
 
 def _title(notebook: Path) -> str:
     """The first ``# heading`` of a notebook's markdown cells, or its file name."""
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        match = cell.cell_type == "markdown" and _TITLE.search(cell.source)
-        if match:
-            return match.group(1)
-    return notebook.stem
+    cells = nbformat.read(notebook, as_version=4).cells
+    found = (_TITLE.search(cell.source) for cell in cells if cell.cell_type == "markdown")
+    return next((match.group(1) for match in found if match), notebook.stem)
 
 
 def secret_lines(notebooks: Iterable[Path]) -> set[str]:
@@ -130,6 +128,5 @@ def verify(source_folder: Path, release_folder: Path) -> None:
     """Raise :class:`ReleaseError` if the release folder leaks anything of its source."""
     found = leaks(release_folder, secret_lines(sorted(source_folder.glob("*.ipynb"))))
     if found:
-        raise ReleaseError(
-            f"the release {release_folder} is not fit for students:\n  " + "\n  ".join(found)
-        )
+        raise ReleaseError(f"the release {release_folder} is not fit for students:\n  "
+                           + "\n  ".join(found))

@@ -42,25 +42,19 @@ class SubmissionScores:
 
 def grade_columns(course: Course, assignment: str) -> list[GradeColumn]:
     """The assignment's graded cells in release order, with their points."""
-    columns = []
     with Gradebook(course.db_url, course.coursedir.course_id) as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
-            raise CourseError(
-                f"assignment {assignment!r} is not in the gradebook: "
-                f"run `python -m autograder release {assignment}` first"
-            ) from None
-        for path in course.release_notebooks(assignment):
-            for cell in C.read_notebook(path).cells:
-                if C.is_grade(cell):
-                    gid = C.grade_id(cell)
-                    max_score = gb.find_grade_cell(gid, path.stem, assignment).max_score
-                    columns.append(GradeColumn(path.stem, gid, float(max_score)))
-    return columns
+            raise CourseError(f"assignment {assignment!r} is not in the gradebook: "
+                              f"run `python -m autograder release {assignment}` first") from None
+        cells = [(path.stem, C.grade_id(cell)) for path in course.release_notebooks(assignment)
+                 for cell in C.read_notebook(path).cells if C.is_grade(cell)]
+        return [GradeColumn(stem, gid, float(gb.find_grade_cell(gid, stem, assignment).max_score))
+                for stem, gid in cells]
 
 
-def read_scores(course: Course, assignment: str, students: list[str]
+def read_scores(course: Course, assignment: str, students: Iterable[str]
                 ) -> dict[str, SubmissionScores]:
     """Scores of every listed student that has a graded submission in the gradebook."""
     found: dict[str, SubmissionScores] = {}
@@ -74,9 +68,8 @@ def read_scores(course: Course, assignment: str, students: list[str]
             for notebook in submission.notebooks:
                 answers = {cell.name for cell in notebook.notebook.solution_cells}
                 for grade in notebook.grades:
-                    undecided = grade.auto_score is None and grade.manual_score is None
-                    scores.cells[notebook.name, grade.name] = (
-                        None if undecided else float(grade.score))
+                    given = grade.auto_score is not None or grade.manual_score is not None
+                    scores.cells[notebook.name, grade.name] = float(grade.score) if given else None
                     if grade.needs_manual_grade and grade.manual_score is None:
                         if grade.cell.cell_type == "code" and grade.name not in answers:
                             scores.ungraded_tests.append(grade.name)
@@ -117,9 +110,8 @@ class Row:
 def load_results(report_dir: Path) -> dict[str, StudentResult]:
     """The stored grading records (``grade.json``), by student."""
     path = report_dir / "grade.json"
-    if not path.is_file():
-        return {}
-    return {sid: StudentResult(**rec) for sid, rec in json.loads(path.read_text()).items()}
+    stored = json.loads(path.read_text()) if path.is_file() else {}
+    return {sid: StudentResult(**record) for sid, record in stored.items()}
 
 
 def save_results(report_dir: Path, results: dict[str, StudentResult],
@@ -134,16 +126,10 @@ def save_results(report_dir: Path, results: dict[str, StudentResult],
     os.replace(tmp, report_dir / "grade.json")
 
 
-def rosters_dir(course: Course) -> Path:
-    """Where ``collect`` keeps one roster per assignment."""
-    return course.data_dir / "rosters"
-
-
 def assignment_roster(course: Course, assignment: str) -> Roster | None:
     """The roster ``collect`` stored for ``assignment``, or None before any collect."""
-    if not (rosters_dir(course) / f"{assignment}.roster").is_file():
-        return None
-    return stored_roster(rosters_dir(course), assignment)
+    stored = (course.rosters_dir() / f"{assignment}.roster").is_file()
+    return stored_roster(course.rosters_dir(), assignment) if stored else None
 
 
 def load_report(course: Course, assignment: str) -> dict | None:
@@ -181,18 +167,14 @@ def decide(student: str, result: StudentResult | None, scores: SubmissionScores 
 
 def table_rows(course: Course, assignment: str, students: list[str]) -> list[Row]:
     """Status rows for ``students`` from the stored records and the gradebook."""
+    # whatever older records say, a student without a submission folder has none now
+    present = {s for s in students if course.submitted_dir(s, assignment).is_dir()}
     results = load_results(course.report_dir(assignment))
-    scores = read_scores(course, assignment, students)
+    scores = read_scores(course, assignment, present)
     ambiguous = (load_report(course, assignment) or {}).get("ambiguous", {})
-    rows = []
-    for student in students:
-        missing = ("ambiguous submission: " + ambiguous[student]) if student in ambiguous else ""
-        if not course.submitted_dir(student, assignment).is_dir():
-            # whatever older records say, there is no submission now
-            rows.append(decide(student, None, None, missing))
-        else:
-            rows.append(decide(student, results.get(student), scores.get(student), missing))
-    return rows
+    return [decide(s, results.get(s) if s in present else None, scores.get(s),
+                   f"ambiguous submission: {ambiguous[s]}" if s in ambiguous else "")
+            for s in students]
 
 
 def format_table(rows: list[Row], max_score: float, width: int = 60,
@@ -236,27 +218,23 @@ def export(course: Course, assignment: str, out: str | Path, students: list[str]
     has ``notes`` and one column per graded cell (``notebook:grade_id`` when several)."""
     check_id("assignment", assignment)
     if fmt not in exports.FORMATS:
-        raise CourseError(
-            f"unknown export format {fmt!r}: use one of {', '.join(exports.FORMATS)}")
+        raise CourseError(f"unknown export format {fmt!r}: use one of {', '.join(exports.FORMATS)}")
     columns = grade_columns(course, assignment)
-    max_score = sum(c.max_score for c in columns)
     ids = require_students(course, assignment, students)
     rows = table_rows(course, assignment, ids)
-    late = {r.student_id: r for r in grade_rows(course.config, assignment, ids)}
-    grades = [exports.GradeRow(row.student, row.score, max_score, row.status,
-                               late[row.student].minutes_late, late[row.student].penalty,
-                               row.reason) for row in rows]
+    # the gradebook's rows carry the maximum and late work; the status is the pipeline's
+    gradebook = {r.student_id: r for r in grade_rows(course.config, assignment, ids)}
+    grades = [replace(gradebook[row.student], score=row.score, status=row.status,
+                      reason=row.reason) for row in rows]
     roster = assignment_roster(course, assignment) or Roster(  # none before any collect
-        path=Path("-"), lms="plain", id_column="student_id", columns=["student_id"],
-        rows=[{"student_id": s} for s in ids])
+        Path("-"), "plain", ["student_id"], [{"student_id": s} for s in ids], "student_id")
     roster = replace(roster, rows=[r for r in roster.rows if r[roster.id_column] in ids])
     if fmt == "generic":
         single = len({c.notebook for c in columns}) <= 1
-        exports.write_generic(
-            out, roster, grades,
-            ["notes", *(c.grade_id if single else f"{c.notebook}:{c.grade_id}" for c in columns)],
-            {row.student: [row.notes, *("" if (v := row.cells.get((c.notebook, c.grade_id)))
-                                        is None else f"{v:g}" for c in columns)] for row in rows})
+        names = [c.grade_id if single else f"{c.notebook}:{c.grade_id}" for c in columns]
+        exports.write_generic(out, roster, grades, ["notes", *names], {
+            row.student: [row.notes, *("" if (v := row.cells.get((c.notebook, c.grade_id)))
+                                       is None else f"{v:g}" for c in columns)] for row in rows})
     elif fmt == "moodle":
         exports.write_moodle(out, roster, grades)
     else:  # canvas and blackboard name the assignment's column

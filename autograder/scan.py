@@ -1,7 +1,6 @@
-"""Static scan of student code for attempts to reach the reference or the hidden tests:
-each code cell the student wrote is parsed after IPython's translation of magics and
-shell escapes, and checked against the rules below. A finding never changes the score;
-it marks the student ``flagged`` for review (an instructor's report, not a defence)."""
+"""Static scan of the code cells a student wrote (after IPython's translation of magics and
+shell escapes) for attempts to reach the reference or the hidden tests. A finding never
+changes the score: it marks the student ``flagged`` for review (a report, not a defence)."""
 
 from __future__ import annotations
 
@@ -17,33 +16,26 @@ from autograder import cells as C
 REFERENCE_PACKAGES = ("convref",)
 _IMPORTS_REFERENCE = "imports the reference solutions"
 _NAMES_REFERENCE = "names the reference solutions"
-_IMPORTS = {module: rule for rule, modules in {
-    "import machinery": ("importlib", "imp", "runpy", "pkgutil", "zipimport"),
-    "introspection of other cells": ("inspect", "gc"),
+# rule -> what breaks it: a module imported, a builtin called ("name()"), an attribute
+# read or imported ("sys.path")
+_RULES = {thing: rule for rule, things in {
+    "import machinery": ("importlib", "imp", "runpy", "pkgutil", "zipimport", "__import__()",
+                         "sys.modules", "sys.meta_path", "sys.path_hooks", "sys.path"),
+    "introspection of other cells": ("inspect", "gc", "globals()", "vars()", "sys._getframe"),
     "raw memory access": ("ctypes",),
-    "subprocess": ("subprocess", "pty"),
+    "subprocess": ("subprocess", "pty", "os.system", "os.popen", "os.spawnv", "os.execv"),
     "network access": ("socket", "urllib", "requests"),
     "reading notebooks": ("nbformat",),
     "reading the gradebook": ("nbgrader", "sqlite3", "sqlalchemy"),
-}.items() for module in modules}
-_CALLS = {name: rule for rule, names in {
-    "code built at run time": ("exec", "eval", "compile"),
-    "import machinery": ("__import__",),
-    "introspection of other cells": ("globals", "vars"),
-    "IPython internals or shell commands": ("get_ipython",),
-    "debugger": ("breakpoint",),
-}.items() for name in names}
-_ATTRIBUTES = {attribute: rule for rule, attributes in {
-    "import machinery": (("sys", "modules"), ("sys", "meta_path"), ("sys", "path_hooks"),
-                         ("sys", "path")),
-    "introspection of other cells": (("sys", "_getframe"),),
-    "subprocess": (("os", "system"), ("os", "popen"), ("os", "spawnv"), ("os", "execv")),
-}.items() for attribute in attributes}
+    "code built at run time": ("exec()", "eval()", "compile()"),
+    "IPython internals or shell commands": ("get_ipython()",),
+    "debugger": ("breakpoint()",),
+}.items() for thing in things}
 _NAMES = {"__builtins__": "builtins access", "__loader__": "import machinery"}
+_transformer = TransformerManager()  # IPython's translation of magics and shell escapes
 _COURSE_PATH = re.compile(
     r"gradebook|\.db\b|solutions?\b|source/|autograded|submitted|nbgrader|\.ipynb|\.\./",
-    re.IGNORECASE,
-)
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +53,7 @@ class Finding:
 
 def _module_rule(name: str | None) -> str | None:
     root = (name or "").split(".")[0]
-    return _IMPORTS_REFERENCE if root in REFERENCE_PACKAGES else _IMPORTS.get(root)
+    return _IMPORTS_REFERENCE if root in REFERENCE_PACKAGES else _RULES.get(root)
 
 
 def _rules(node: ast.AST) -> list[str | None]:
@@ -71,13 +63,13 @@ def _rules(node: ast.AST) -> list[str | None]:
     if isinstance(node, ast.ImportFrom):
         if node.level:
             return ["relative import"]
-        names = [alias.name for alias in node.names] if node.module == "sys" else []
-        return [_module_rule(node.module)] + [_ATTRIBUTES.get(("sys", n)) for n in names]
+        names = [f"{node.module}.{alias.name}" for alias in node.names]
+        return [_module_rule(node.module), *map(_RULES.get, names)]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return [_CALLS.get(node.func.id)]
+        return [_RULES.get(f"{node.func.id}()")]
     if isinstance(node, ast.Attribute):
         owner = node.value.id if isinstance(node.value, ast.Name) else None
-        return [_ATTRIBUTES.get((owner, node.attr)),
+        return [_RULES.get(f"{owner}.{node.attr}"),
                 _NAMES_REFERENCE if node.attr in REFERENCE_PACKAGES else None]
     if isinstance(node, ast.Name):
         return [_NAMES_REFERENCE if node.id in REFERENCE_PACKAGES else _NAMES.get(node.id)]
@@ -86,9 +78,6 @@ def _rules(node: ast.AST) -> list[str | None]:
             return [_NAMES_REFERENCE]
         return ["refers to course files" if _COURSE_PATH.search(node.value) else None]
     return []
-
-
-_transformer = TransformerManager()
 
 
 def scan_source(source: str, cell: str) -> list[Finding]:

@@ -44,9 +44,8 @@ def make_course(root: Path, course_id: str = "demo", extra_config: str = "") -> 
     if (root / "nbgrader_config.py").exists():
         raise CourseError(f"{root} already holds a course")
     (root / "grading").mkdir(parents=True, exist_ok=True)
-    config = CONFIG_TEMPLATE.read_text().format(course_id=course_id, extra=extra_config,
-                                                repo=str(REPO))
-    (root / "nbgrader_config.py").write_text(config)
+    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.read_text().format(
+        course_id=course_id, extra=extra_config, repo=str(REPO)))
     return Course.load(root)
 
 
@@ -75,9 +74,8 @@ def release_and_source(course: Course, assignment: str) -> tuple[NotebookNode, N
 
 def run_demo(workdir: Path, assignment: str = "ps1_convolution", workers: int | None = None,
              cases: list[synthetic.Case] | None = None, progress: bool = True,
-             cell_timeout: float = 10.0, extra_settings: str = "",
-             say: Callable[[str], None] = print, unsafe: bool = False,
-             scheduler: str | None = None) -> DemoRun:
+             cell_timeout: float = 10.0, extra_settings: str = "", unsafe: bool = False,
+             say: Callable[[str], None] = print, scheduler: str | None = None) -> DemoRun:
     """:func:`setup_course` and the downloads of ``cases`` (by default the synthetic
     ``CLASS``) in ``workdir``, then collect, grade (``workers`` to ``scheduler`` as for
     :func:`autograder.grade.verb.grade`), export and feedback; the report goes to ``say``."""

@@ -32,10 +32,9 @@ def answer_cells(nb: NotebookNode) -> list[NotebookNode]:
     return [c for c in nb.cells if c.cell_type == "code" and C.is_solution(c)]
 
 
-def _append(nb: NotebookNode, code: str) -> None:
-    """Add ``code`` to the end of the first answer cell."""
-    first = answer_cells(nb)[0]
-    first.source = first.source.rstrip("\n") + "\n\n" + code
+def _extend(cell: NotebookNode, code: str) -> None:
+    """Add ``code`` to the end of a cell, after a blank line."""
+    cell.source = cell.source.rstrip("\n") + "\n\n" + code.strip("\n")
 
 
 def _new_cell(nb: NotebookNode, code: str) -> None:
@@ -51,8 +50,7 @@ def _per_function(nb: NotebookNode, helper: str, template: str) -> None:
         except SyntaxError:
             continue
         if names := [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]:
-            code = helper + "\n".join(template.format(name=name) for name in names)
-            cell.source = cell.source.rstrip("\n") + "\n\n" + code.strip("\n")
+            _extend(cell, helper + "\n".join(template.format(name=name) for name in names))
 
 
 def _first_test(nb: NotebookNode) -> NotebookNode:
@@ -84,7 +82,7 @@ MODIFIERS: dict[str, Callable[[NotebookNode], object]] = {
     "wrong_shapes": lambda nb: _per_function(  # answers return arrays with a wrong last axis
         nb, WRONG_SHAPE, "{name} = _demo_wrong_shape({name})"),
     "raises": lambda nb: _per_function(nb, "", RAISES),
-    "infinite_loop": lambda nb: _append(nb, "while True:\n    pass"),
+    "infinite_loop": lambda nb: _extend(answer_cells(nb)[0], "while True:\n    pass"),
     "swallows_interrupt": lambda nb: _new_cell(nb, SWALLOW_INTERRUPT),
     "memory_hog": lambda nb: _new_cell(nb, "import numpy as np\nhog = np.ones(10**9)"),  # 8 GB
     "os_exit": lambda nb: _new_cell(nb, "import os\nos._exit(3)"),
@@ -97,7 +95,7 @@ MODIFIERS: dict[str, Callable[[NotebookNode], object]] = {
     "deleted_test": lambda nb: nb.cells.remove(_first_test(nb)),
     "stripped_metadata": lambda nb: _first_test(nb).metadata.pop("nbgrader"),
     "more_points": lambda nb: _first_test(nb).metadata.nbgrader.update(points=100),
-    "reference_import": lambda nb: _append(nb, "import convref"),
+    "reference_import": lambda nb: _extend(answer_cells(nb)[0], "import convref"),
 }
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -131,9 +129,8 @@ CLASS: list[Case] = [
 
 
 def build_downloads(folder: Path, assignment: str, release: NotebookNode, source: NotebookNode,
-                    cases: list[Case] | None = None) -> Path:
-    """Write a class's downloads into ``folder`` and its roster; returns the roster path."""
-    cases = CLASS if cases is None else cases
+                    cases: list[Case]) -> Path:
+    """Write the downloads of ``cases`` into ``folder`` and their roster; returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
     for case in cases:
         write_case(folder, assignment, case, release, source)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-from nbformat import NotebookNode
 
 ASSIGNMENT = "toy"
 SOURCE = Path(__file__).with_name("solutions") / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -23,6 +22,6 @@ EXPECTED_SCORE = {
 }
 
 
-def source_notebook() -> NotebookNode:
+def source_notebook() -> nbformat.NotebookNode:
     """The instructor's version (answers between solution markers, hidden tests)."""
     return nbformat.read(SOURCE, as_version=4)
