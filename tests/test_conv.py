@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from conv_gradients import assert_conv_gradients_match_numerical
 from hypothesis import given, settings
 from scipy.signal import correlate
 from strategies import conv_cases
 
-from convkit import eval_numerical_gradient_array, rel_error
 from convref import (
     conv_backward_im2col,
     conv_backward_naive,
@@ -85,15 +85,7 @@ def test_backward_passes_numerical_gradient_check(forward, backward, param):
     x = rng.standard_normal((2, 3, 7, 5))
     w = rng.standard_normal((3, 3, 3, 3))
     b = rng.standard_normal(3)
-    out, cache = forward(x, w, b, param)
-    dout = rng.standard_normal(out.shape)
-    dx, dw, db = backward(dout, cache)
-    dx_num = eval_numerical_gradient_array(lambda v: forward(v, w, b, param)[0], x, dout)
-    dw_num = eval_numerical_gradient_array(lambda v: forward(x, v, b, param)[0], w, dout)
-    db_num = eval_numerical_gradient_array(lambda v: forward(x, w, v, param)[0], b, dout)
-    assert rel_error(dx, dx_num) < 1e-7
-    assert rel_error(dw, dw_num) < 1e-7
-    assert rel_error(db, db_num) < 1e-7
+    assert_conv_gradients_match_numerical(forward, backward, x, w, b, param, rng)
 
 
 def test_backward_is_a_convolution_with_flipped_filters():

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 import fake_cupy
 import numpy as np
 import pytest
+from conv_gradients import assert_conv_gradients_match_numerical
 from hypothesis import given, settings
 from strategies import conv_cases
 
-from convkit import eval_numerical_gradient_array, rel_error
 from convref import (
     backend,
     conv_backward_im2col,
@@ -98,13 +98,7 @@ def test_numerical_gradient_through_the_forced_layout(layout, param):
     x = rng.standard_normal((2, 2, 9, 8))
     w = rng.standard_normal((3, 2, 3, 2))
     b = rng.standard_normal(3)
-    out, cache = conv_forward_im2col(x, w, b, param)
-    dout = rng.standard_normal(out.shape)
-    dx, dw, db = conv_backward_im2col(dout, cache)
-    forward = conv_forward_im2col
-    assert rel_error(dx, eval_numerical_gradient_array(lambda v: forward(v, w, b, param)[0], x, dout)) < 1e-7
-    assert rel_error(dw, eval_numerical_gradient_array(lambda v: forward(x, v, b, param)[0], w, dout)) < 1e-7
-    assert rel_error(db, eval_numerical_gradient_array(lambda v: forward(x, w, v, param)[0], b, dout)) < 1e-7
+    assert_conv_gradients_match_numerical(conv_forward_im2col, conv_backward_im2col, x, w, b, param, rng)
 
 
 def test_the_default_choice_of_layout():
