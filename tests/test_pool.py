@@ -89,12 +89,15 @@ def test_overlapping_windows_add_their_gradients(forward, backward):
     assert dx[0, 0, 1, 2] == 11.0 and dx.sum() == 11.0
 
 
-def assert_fast_matches_naive(x, param, seed):
-    """Both passes of the fast layer equal the naive layer's on ``x`` (``seed`` draws dout)."""
+def assert_fast_matches_naive_with_ties(case, seed):
+    """Both passes of the fast layer equal the naive layer's on a ``case`` (shape,
+    pool_param) filled from ``seed`` with few distinct values: many ties."""
+    shape, param = case
+    x = np.random.default_rng(seed).integers(0, 3, size=shape).astype(np.float64)
     out1, c1 = max_pool_forward_naive(x, param)
     out2, c2 = max_pool_forward_fast(x, param)
     np.testing.assert_array_equal(out1, out2)
-    dout = np.random.default_rng(seed).standard_normal(out1.shape)
+    dout = np.random.default_rng(seed + 1).standard_normal(out1.shape)
     np.testing.assert_allclose(
         max_pool_backward_fast(dout, c2), max_pool_backward_naive(dout, c1), rtol=1e-12
     )
@@ -103,10 +106,7 @@ def assert_fast_matches_naive(x, param, seed):
 @settings(max_examples=50, deadline=None)
 @given(pool_cases(), st.integers(0, 3))
 def test_fast_agrees_with_naive_even_with_ties(case, seed):
-    shape, param = case
-    # Few distinct values force many ties.
-    x = np.random.default_rng(seed).integers(0, 3, size=shape).astype(np.float64)
-    assert_fast_matches_naive(x, param, seed + 1)
+    assert_fast_matches_naive_with_ties(case, seed)
 
 
 # ------------------------------------------------------- windows that do not tile: floor
@@ -203,6 +203,4 @@ def untiled_pool_cases(draw):
 @settings(max_examples=40, deadline=None)
 @given(untiled_pool_cases(), st.integers(0, 3))
 def test_fast_agrees_with_naive_on_windows_that_do_not_tile(case, seed):
-    shape, param = case
-    x = np.random.default_rng(seed).integers(0, 3, size=shape).astype(np.float64)
-    assert_fast_matches_naive(x, param, seed + 1)
+    assert_fast_matches_naive_with_ties(case, seed)
