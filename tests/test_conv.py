@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conv_gradients import assert_conv_gradients_match_numerical
+from conv_helpers import assert_conv_gradients_match_numerical, tuned
 from hypothesis import given, settings
 from scipy.signal import correlate
 from strategies import conv_cases
@@ -125,21 +125,15 @@ def test_integer_inputs_are_converted_to_float64():
 
 def test_large_batch_spans_several_chunks():
     # The fast path processes the batch in chunks; the answer must not depend on it.
-    import convref.conv_fast as conv_fast
-
     rng = np.random.default_rng(4)
     x = rng.standard_normal((7, 2, 6, 6))
     w = rng.standard_normal((3, 2, 3, 3))
     b = rng.standard_normal(3)
     whole = conv_forward_im2col(x, w, b, {"stride": 1, "pad": 1})
-    old = conv_fast.FORWARD_CHUNK_BYTES, conv_fast.BACKWARD_CHUNK_BYTES
-    try:
-        conv_fast.FORWARD_CHUNK_BYTES = conv_fast.BACKWARD_CHUNK_BYTES = 1  # one image per chunk
+    with tuned(FORWARD_CHUNK_BYTES=1, BACKWARD_CHUNK_BYTES=1):  # one image per chunk
         chunked = conv_forward_im2col(x, w, b, {"stride": 1, "pad": 1})
         dout = rng.standard_normal(whole[0].shape)
         grads_chunked = conv_backward_im2col(dout, chunked[1])
-    finally:
-        conv_fast.FORWARD_CHUNK_BYTES, conv_fast.BACKWARD_CHUNK_BYTES = old
     np.testing.assert_allclose(chunked[0], whole[0], rtol=1e-12)
     for g1, g2 in zip(grads_chunked, conv_backward_im2col(dout, whole[1]), strict=True):
         np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-12)

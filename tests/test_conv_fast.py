@@ -7,12 +7,10 @@ not send there, so every branch meets stride, padding, dilation, non-square
 shapes, both float dtypes and several chunks.
 """
 
-from contextlib import contextmanager
-
 import fake_cupy
 import numpy as np
 import pytest
-from conv_gradients import assert_conv_gradients_match_numerical
+from conv_helpers import assert_conv_gradients_match_numerical, tuned
 from hypothesis import given, settings
 from strategies import conv_cases
 
@@ -28,19 +26,6 @@ from convref.conv_params import conv_geometry
 
 SHIFTED = pytest.param(0, id="shifted-rows")
 COLUMNS = pytest.param(10**6, id="im2col")
-
-
-@contextmanager
-def tuned(**values):
-    """Set module constants of conv_fast for the duration of a block."""
-    old = {name: getattr(conv_fast, name) for name in values}
-    for name, value in values.items():
-        setattr(conv_fast, name, value)
-    try:
-        yield
-    finally:
-        for name, value in old.items():
-            setattr(conv_fast, name, value)
 
 
 @pytest.fixture(params=[SHIFTED, COLUMNS])

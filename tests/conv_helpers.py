@@ -1,6 +1,22 @@
-"""The numerical gradient check of a conv layer, shared by the conv tests."""
+"""What the conv tests share: a numerical gradient check, and tuning conv_fast's constants."""
+
+from contextlib import contextmanager
 
 from convkit import eval_numerical_gradient_array, rel_error
+from convref import conv_fast
+
+
+@contextmanager
+def tuned(**values):
+    """Set module constants of conv_fast for the duration of a block."""
+    old = {name: getattr(conv_fast, name) for name in values}
+    for name, value in values.items():
+        setattr(conv_fast, name, value)
+    try:
+        yield
+    finally:
+        for name, value in old.items():
+            setattr(conv_fast, name, value)
 
 
 def assert_conv_gradients_match_numerical(forward, backward, x, w, b, param, rng):
