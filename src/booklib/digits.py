@@ -30,6 +30,7 @@ from convref import (
     affine_backward,
     conv_backward_im2col,
     max_pool_backward_fast,
+    net_forward,
     net_forward_trace,
     relu_backward,
 )
@@ -152,7 +153,7 @@ def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
 def predict(net: list[Layer], x: np.ndarray) -> np.ndarray:
     """Predicted class of every image in ``x``."""
-    return forward(net, x)[0][-1].argmax(axis=1)
+    return net_forward(net, x).argmax(axis=1)
 
 
 def accuracy(net: list[Layer], x: np.ndarray, y: np.ndarray) -> float:
