@@ -100,12 +100,11 @@ def column_plan(g: ConvGeometry, itemsize: int, backward: bool = False) -> Colum
     return ColumnPlan(row, 1 if wraps else 0, images_per_chunk(g, per_image, budget))
 
 
-def _columns(xp: Any, x: Any, g: ConvGeometry, plan: ColumnPlan, buf: Any) -> Any:
+def _columns(xp: Any, x: Any, g: ConvGeometry, plan: ColumnPlan, buf: Any) -> None:
     """Fill ``buf`` (m, C, HH, WW, H_out, row) with the receptive fields of ``x``."""
     xpad = padded(xp, x, g.pad, plan.images, plan.extra_rows)
     view = window_view(xp, xpad, g.HH, g.WW, g.stride, g.dilation, g.H_out, plan.row)
     xp.copyto(buf, view)
-    return buf
 
 
 def conv_forward_im2col(
