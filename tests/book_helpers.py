@@ -172,19 +172,27 @@ def skip_or_fail_in_ci(message: str) -> NoReturn:
 
 
 @contextmanager
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """Debian's Chromium launched by Playwright (``CHROMIUM_ARGS`` and ``extra_args``);
+    the browser, closed when the block ends. Skips (fails in CI) without Chromium."""
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
 def site_in_chromium() -> Iterator[tuple[str, Any]]:
     """The built site served on 127.0.0.1 and Chromium launched (Playwright);
     (base URL, browser). Skips (fails in CI) without Chromium."""
-    executable = chromium_or_skip()
-    site = built_site()
-    from playwright.sync_api import sync_playwright
-
-    with serving(site) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield base, browser
-        finally:
-            browser.close()
+    chromium_or_skip()  # before the build: a machine without Chromium builds nothing
+    with serving(built_site()) as base, chromium() as browser:
+        yield base, browser
 
 
 def only_local(context, base: str, blocked: list[str] | None = None) -> list[str]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from book_helpers import CHROMIUM_ARGS, chromium_or_skip
+from book_helpers import chromium, chromium_or_skip
 from jupyter_helpers import jupyter_server
 from test_assignments_support import KIT_ONLY, ROOT, cell_text, load, source_notebook
 
@@ -142,11 +142,7 @@ def _kernel_ready(lab: Lab, path: str, timeout: float = 60) -> None:
 
 def run_in_browser(lab: Lab, path: str, cells: int) -> list[str]:
     """Open ``path`` in JupyterLab, run its ``cells`` cells one by one; the text of each output."""
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS + OFFLINE)
+    with chromium(*OFFLINE) as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.on(
@@ -175,7 +171,6 @@ def run_in_browser(lab: Lab, path: str, cells: int) -> list[str]:
                     time.sleep(0.05)
         outputs = [cell_nodes.nth(i).locator(".jp-OutputArea").all_inner_texts() for i in
                    range(cells)]
-        browser.close()
     return ["\n".join(texts) for texts in outputs]
 
 

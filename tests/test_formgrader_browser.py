@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from book_helpers import CHROMIUM_ARGS, chromium_or_skip, only_local
+from book_helpers import chromium, only_local
 from jupyter_helpers import jupyter_server
 
 pytestmark = pytest.mark.slow
@@ -79,7 +79,6 @@ def formgrader(course: Path) -> Iterator[tuple[str, str]]:
 
 def test_written_answer_graded_in_formgrader(course: Path, formgrader, tmp_path: Path) -> None:
     from nbgrader.api import Gradebook
-    from playwright.sync_api import sync_playwright
 
     from autograder.lms.exports import write_generic
     from autograder.lms.gradebook import grade_rows
@@ -96,8 +95,7 @@ def test_written_answer_graded_in_formgrader(course: Path, formgrader, tmp_path:
 
     base, token = formgrader
     blocked: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         # the token in a header, as jupyter_server accepts it (XHRs to the API included)
         context = browser.new_context(extra_http_headers={"Authorization": f"token {token}"})
         only_local(context, base, blocked)
@@ -115,7 +113,6 @@ def test_written_answer_graded_in_formgrader(course: Path, formgrader, tmp_path:
         graded = page.locator(f"input.score#{WRITTEN}:not(.needs_manual_grade)")
         graded.wait_for(state="visible", timeout=30_000)
         page.wait_for_function(f"document.getElementById('{WRITTEN}').value === '1.5'")
-        browser.close()
     # formgrader's page asks a CDN for MathJax (nbconvert's default); nothing else leaves
     assert all("mathjax" in url.lower() for url in blocked), blocked
 

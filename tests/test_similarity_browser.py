@@ -1,46 +1,24 @@
 """The similarity report in a real browser: Chromium (Debian's) driven by Playwright.
 
 The report of the toy course (tests/similarity_course.py) is served from a thread on
-127.0.0.1 and every request to any other address is blocked and recorded: the page
-must need none. It must also load without console errors or failed requests, show
+127.0.0.1 (by the site's server, ``tools.serve``) and every request to any other
+address is blocked and recorded: the page must need none. It must also load without console errors or failed requests, show
 the matched spans of a flagged pair side by side, and fit a phone's width.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import similarity_course as course
-from book_helpers import CHROMIUM_ARGS, chromium_or_skip, only_local
+from book_helpers import chromium, only_local
 
 from autograder.__main__ import main
 from autograder.similarity.report import PAGE
+from tools.serve import serving
 
 pytestmark = pytest.mark.slow
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextmanager
-def _serving(folder: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=folder))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +31,8 @@ def report_folder(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_report_opens_offline_and_shows_the_matches(report_folder, width):
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
     blocked, errors, failed = [], [], []
-    with _serving(report_folder) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as browser, serving(report_folder, page=PAGE) as base:
         context = browser.new_context(viewport={"width": width, "height": 900})
         only_local(context, base, blocked)
         page = context.new_page()
@@ -87,6 +61,5 @@ def test_report_opens_offline_and_shows_the_matches(report_folder, width):
         assert page.evaluate("location.hash").startswith("#cell-")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"the page is {overflow}px wider than a {width}px screen"
-        browser.close()
     assert blocked == [], f"requests off 127.0.0.1: {blocked}"
     assert errors == [] and failed == []

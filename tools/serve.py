@@ -46,16 +46,16 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serving(directory: Path = HTML, port: int = 0) -> Iterator[str]:
+def serving(directory: Path = HTML, port: int = 0, page: str = "index.html") -> Iterator[str]:
     """Serve ``directory`` on 127.0.0.1 from a background thread; yield the base URL.
 
     Raises
     ------
     FileNotFoundError
-        If ``directory`` has no ``index.html`` (the site is not built).
+        If ``directory`` has no ``page`` (the site, or the report, is not built).
     """
-    if not (directory / "index.html").is_file():
-        raise FileNotFoundError(f"no site in {directory}: run `make site` first")
+    if not (directory / page).is_file():
+        raise FileNotFoundError(f"no {page} in {directory}: build it first (the site: `make site`)")
     handler = functools.partial(QuietHandler, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

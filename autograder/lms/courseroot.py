@@ -1,4 +1,5 @@
-"""Find the nbgrader course root, so ``python -m autograder`` works from any directory.
+"""Find the nbgrader course root, so ``python -m autograder`` works from any directory,
+and the student folders nbgrader keeps under it (:func:`student_folders`).
 
 The course root is the folder holding ``nbgrader_config.py``. It is taken from
 ``--course-root DIR`` when given, else found by walking up from the current directory

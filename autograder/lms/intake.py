@@ -121,9 +121,9 @@ def collect_downloads(course_root: str | Path, config: Config, assignment: str,
         result.times[sid] = when
         if when.when is not None:
             stamps[sid] = timestamp_text(when.when)
-    before_ids = set(student_folders(coursedir, coursedir.submitted_directory, assignment))
-    before = {sid: _snapshot(submitted(sid)) for sid in before_ids | set(roster.ids)}
     on_roster = set(roster.ids)
+    before_ids = set(student_folders(coursedir, coursedir.submitted_directory, assignment))
+    before = {sid: _snapshot(submitted(sid)) for sid in before_ids | on_roster}
     place(report, submitted, sorted(on_roster | before_ids), stamps)
     for sid, old in sorted(before.items()):
         if sid not in on_roster:

@@ -10,7 +10,9 @@
 - :mod:`.report`: the offline HTML page and the CSV files;
 - :mod:`.cli`: ``add_arguments(parser)`` and ``run(args)`` for ``python -m autograder``.
 
-It depends on nbgrader and on the course model (:mod:`autograder.course`: the config
-loading and id check every verb shares), not on the grading pipeline, and never changes
-a grade: the report goes to the instructor's runtime folder, never into feedback.
+It depends on nbgrader, on the course model (:mod:`autograder.course`: the config
+loading and id check every verb shares) and on nbgrader's folder layout as
+:func:`autograder.lms.courseroot.student_folders` reads it, not on the grading pipeline,
+and never changes a grade: the report goes to the instructor's runtime folder, never
+into feedback.
 """

@@ -59,10 +59,10 @@ def collect_answers(coursedir: CourseDirectory, assignment: str, step: str) -> C
         raise SimilarityError(
             f"assignment {assignment!r} has no release notebook in {release}: release it first"
         )
-    found = student_folders(coursedir, getattr(coursedir, step), assignment)
-    students, folders = list(found), list(found.values())
-    if not students:
-        where = coursedir.format_path(getattr(coursedir, step), "<student>", assignment)
+    directory = getattr(coursedir, step)
+    folders = student_folders(coursedir, directory, assignment)
+    if not folders:
+        where = coursedir.format_path(directory, "<student>", assignment)
         first = "grade" if step == "autograded_directory" else "collect"
         raise SimilarityError(f"no submissions of {assignment!r} found ({where}): {first} first")
 
@@ -72,7 +72,7 @@ def collect_answers(coursedir: CourseDirectory, assignment: str, step: str) -> C
     for release_nb in release_notebooks:
         stubs = answer_cells(nbformat.read(release_nb, as_version=4))
         answers: dict[str, dict[str, str]] = {grade_id: {} for grade_id in stubs}
-        for student, folder in zip(students, folders, strict=True):
+        for student, folder in folders.items():
             cells = _read_cells(folder / release_nb.name, problems.setdefault(student, []))
             for grade_id, (_, source) in cells.items():
                 if grade_id in answers:
@@ -86,7 +86,7 @@ def collect_answers(coursedir: CourseDirectory, assignment: str, step: str) -> C
         for grade_id, (kind, stub) in stubs.items():
             name = f"{release_nb.stem}/{grade_id}" if several else grade_id
             tasks.append(CellTask(name, kind, stub, answers[grade_id]))
-    return Collected(tasks, students, {s: p for s, p in problems.items() if p})
+    return Collected(tasks, list(folders), {s: p for s, p in problems.items() if p})
 
 
 def _read_cells(path: Path, problems: list[str]) -> dict[str, tuple[str, str]]:
