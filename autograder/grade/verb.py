@@ -16,7 +16,7 @@ from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import Outcome, Task
 from autograder.lms.gradebook import set_duedates
 from autograder.lms.rosters import check_student_id
-from autograder.prepare import Release, prepare
+from autograder.prepare import load_release, prepare
 
 
 @dataclass
@@ -93,7 +93,7 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
     started = time.monotonic()
     columns = reporting.grade_columns(course, assignment)  # fails early if not released
     mode = sandbox_mode(unsafe)
-    release = Release.load(course, assignment)
+    release = load_release(course, assignment)
     submitted = course.step_root(course.coursedir.submitted_directory)
     available = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
     roster = reporting.assignment_roster(course, assignment)
@@ -130,13 +130,13 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
     return run
 
 
-def _run_tasks(course: Course, assignment: str, release: Release, tasks: list[Task],
+def _run_tasks(course: Course, assignment: str, release: dict, tasks: list[Task],
                prepared: dict[str, reporting.StudentResult], run: GradeRun, workers: int | None,
                scheduler: str | None, progress: bool) -> None:
     from autograder.grade import cluster
     from autograder.grade.record import Recorder
 
-    recorder = Recorder(course, release.notebooks)
+    recorder = Recorder(course, release)
     bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="student",
                disable=not progress, file=sys.stderr, dynamic_ncols=True)
 
