@@ -42,10 +42,11 @@ def test_one_recorder_records_many_students_and_a_failure_stays_alone(tmp_path):
                        folder / release_path.name)
     release = load_release(course, assignment)
     support = support_files(course, assignment)
+    instructor = {p.stem: p.read_bytes() for p in course.source_notebooks(assignment)}
     outcomes = {}
     for student in kinds:
         _, repaired = prepare(course, assignment, student, release)
-        task = make_task(course, assignment, student, repaired, bwrap_works())
+        task = make_task(course, student, repaired, instructor, bwrap_works())
         task.support = support
         outcomes[student] = run_task(task)
     # s3's outputs are cut short: nbgrader cannot score them, and it must fail alone
