@@ -5,7 +5,6 @@ without a copy: :func:`prepare` repairs in memory (for the workers) and
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -19,25 +18,19 @@ from autograder.scan import scan_notebook
 _DEFINING_KEYS = ("grade", "solution", "locked", "points", "grade_id", "task")
 
 
-@dataclass
-class Release:
+def load_release(course: Course, assignment: str) -> dict[str, NotebookNode]:
     """The release notebooks of an assignment, by name."""
-
-    notebooks: dict[str, NotebookNode]
-
-    @classmethod
-    def load(cls, course: Course, assignment: str) -> Release:
-        return cls({p.stem: C.read_notebook(p) for p in course.release_notebooks(assignment)})
+    return {p.stem: C.read_notebook(p) for p in course.release_notebooks(assignment)}
 
 
 def prepare(course: Course, assignment: str, student: str,
-            release: Release) -> tuple[StudentResult, dict[str, NotebookNode]]:
-    """Check one student's submission and repair its notebooks in memory; returns the
-    record (``ok``, else ``reason`` says why; the tampering and the scan's findings) and
-    the repaired notebooks by name."""
+            release: dict[str, NotebookNode]) -> tuple[StudentResult, dict[str, NotebookNode]]:
+    """Check one student's submission against ``release`` (:func:`load_release`) and repair
+    its notebooks in memory; returns the record (``ok``, else ``reason`` says why; the
+    tampering and the scan's findings) and the repaired notebooks by name."""
     result = StudentResult(student, ok=True)
     repaired: dict[str, NotebookNode] = {}
-    for stem, release_nb in release.notebooks.items():
+    for stem, release_nb in release.items():
         path = course.submitted_dir(student, assignment) / f"{stem}.ipynb"
         if not path.is_file():
             result.notes.append(f"{stem}.ipynb was not submitted")

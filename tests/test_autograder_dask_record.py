@@ -23,7 +23,7 @@ from autograder.grade.record import Recorder
 from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import run_task
 from autograder.grade.verb import make_task, support_files
-from autograder.prepare import Release, prepare
+from autograder.prepare import load_release, prepare
 
 RUN = Path(__file__).resolve().parents[1] / "autograder" / "run"
 
@@ -40,19 +40,20 @@ def test_one_recorder_records_many_students_and_a_failure_stays_alone(tmp_path):
         folder.mkdir(parents=True)
         nbformat.write(synthetic.make_notebook(kind, release_nb, source),
                        folder / release_path.name)
-    release = Release.load(course, assignment)
+    release = load_release(course, assignment)
     support = support_files(course, assignment)
+    instructor = {p.stem: p.read_bytes() for p in course.source_notebooks(assignment)}
     outcomes = {}
     for student in kinds:
         _, repaired = prepare(course, assignment, student, release)
-        task = make_task(course, assignment, student, repaired, bwrap_works())
+        task = make_task(course, student, repaired, instructor, bwrap_works())
         task.support = support
         outcomes[student] = run_task(task)
     # s3's outputs are cut short: nbgrader cannot score them, and it must fail alone
     broken = copy.deepcopy(outcomes["s3"])
     broken.outputs[assignment] = broken.outputs[assignment][:-1]
 
-    recorder = Recorder(course, release.notebooks)
+    recorder = Recorder(course, release)
     results = {s: recorder.record(assignment, broken if s == "s3" else o)
                for s, o in outcomes.items()}
     again = recorder.record(assignment, outcomes["s1"])  # a second record of one student

@@ -162,6 +162,16 @@ def test_a_check_lends_helpers_that_are_withdrawn_afterwards(kernel):
         kernel.get_global("keep")[1]()
     kernel.run_cell("try:\n    kept[0](1)\nexcept Exception as e:\n    err = repr(e)\n")
     assert "withdrawn" in kernel.get_global("err")[1]
+    # a helper's own OSError is the student's exception, not a dead kernel
+    pid = kernel.proc.pid
+
+    def missing(x):
+        raise FileNotFoundError(f"no file {x}")
+
+    with replaced_globals(double, helper=missing), pytest.raises(FileNotFoundError,
+                                                                 match="no file 1"):
+        double(1)
+    assert kernel.proc.pid == pid and double(1) == 2
 
 
 def test_time_limits_stop_the_student_not_the_grader(kernel):

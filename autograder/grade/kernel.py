@@ -217,9 +217,9 @@ class Kernel:
                 raise LookupError("this helper was withdrawn when its check ended")
             args, kwargs = request.get("args")
             self.channel.send({"op": "reply", "value": helper(*args, **dict(kwargs))})
-        except (KernelError, OSError):
+        except KernelError:
             raise
-        except Exception as err:  # told to the student's code, as its own exception
+        except Exception as err:  # the student's code's own (a failed write fails again below)
             self.channel.send({"op": "reply", "raise": wire.raised(err)})
 
     @staticmethod

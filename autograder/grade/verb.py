@@ -16,7 +16,7 @@ from autograder.grade.sandbox import Limits, bwrap_works
 from autograder.grade.task import Outcome, Task
 from autograder.lms.gradebook import set_duedates
 from autograder.lms.rosters import check_student_id
-from autograder.prepare import Release, prepare
+from autograder.prepare import load_release, prepare
 
 
 @dataclass
@@ -65,12 +65,12 @@ def support_files(course: Course, assignment: str) -> dict[str, bytes]:
             and not any(part.startswith(".") for part in rel.parts)}
 
 
-def make_task(course: Course, assignment: str, student: str, repaired: dict,
+def make_task(course: Course, student: str, repaired: dict, instructor: dict[str, bytes],
               sandboxed: bool) -> Task:
     """The task for one student: their repaired notebooks and the instructor's, as bytes."""
     s = course.settings
-    notebooks = {source.stem: (nbformat.writes(repaired[source.stem]).encode(), source.read_bytes())
-                 for source in course.source_notebooks(assignment) if source.stem in repaired}
+    notebooks = {stem: (nbformat.writes(nb).encode(), instructor[stem])
+                 for stem, nb in repaired.items() if stem in instructor}
     limits = Limits(memory_mb=s.memory_limit_mb, file_size_mb=s.file_size_limit_mb,
                     cpu_seconds=int(s.notebook_timeout) + 60, processes=s.process_limit,
                     max_output_chars=s.max_output_chars, startup_seconds=s.startup_timeout)
@@ -93,7 +93,7 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
     started = time.monotonic()
     columns = reporting.grade_columns(course, assignment)  # fails early if not released
     mode = sandbox_mode(unsafe)
-    release = Release.load(course, assignment)
+    release = load_release(course, assignment)
     submitted = course.step_root(course.coursedir.submitted_directory)
     available = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
     roster = reporting.assignment_roster(course, assignment)
@@ -108,13 +108,14 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
     run = GradeRun(sum(c.max_score for c in columns), mode)
     tasks: list[Task] = []
     prepared: dict[str, reporting.StudentResult] = {}
+    instructor = {p.stem: p.read_bytes() for p in course.source_notebooks(assignment)}
     for student in wanted:
         result, repaired = prepare(course, assignment, student, release)
         if mode == "unsafe":
             result.notes.append("graded unsandboxed")
         if result.ok:
             prepared[student] = result
-            tasks.append(make_task(course, assignment, student, repaired, mode == "bwrap"))
+            tasks.append(make_task(course, student, repaired, instructor, mode == "bwrap"))
         else:
             run.results[student] = result
     try:
@@ -130,13 +131,13 @@ def grade(course: Course, assignment: str, students: list[str] | None = None,
     return run
 
 
-def _run_tasks(course: Course, assignment: str, release: Release, tasks: list[Task],
+def _run_tasks(course: Course, assignment: str, release: dict, tasks: list[Task],
                prepared: dict[str, reporting.StudentResult], run: GradeRun, workers: int | None,
                scheduler: str | None, progress: bool) -> None:
     from autograder.grade import cluster
     from autograder.grade.record import Recorder
 
-    recorder = Recorder(course, release.notebooks)
+    recorder = Recorder(course, release)
     bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="student",
                disable=not progress, file=sys.stderr, dynamic_ncols=True)
 
